@@ -1,0 +1,123 @@
+#include "XdistCheck.h"
+
+#include <map>
+#include <set>
+
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+#include "clang/Lex/Preprocessor.h"
+
+namespace xdist::analyzer {
+
+using namespace clang;
+using namespace clang::ast_matchers;
+
+namespace {
+constexpr unsigned kMaxNotes = 5;
+}  // namespace
+
+std::vector<std::string> SplitList(llvm::StringRef list) {
+  llvm::SmallVector<llvm::StringRef, 8> parts;
+  list.split(parts, ';', -1, /*KeepEmpty=*/false);
+  std::vector<std::string> result;
+  for (llvm::StringRef part : parts) {
+    if (!part.trim().empty()) result.push_back(part.trim().str());
+  }
+  return result;
+}
+
+void XdistCheck::registerPPCallbacks(const SourceManager& sources, Preprocessor* preprocessor,
+                                     Preprocessor* /*module_expander*/) {
+  includes_.clear();
+  preprocessor->addPPCallbacks(std::make_unique<IncludeRecorder>(sources, includes_));
+}
+
+void XdistCheck::registerMatchers(MatchFinder* finder) {
+  // The analysis needs the whole translation unit (tests, fixtures, helpers and the
+  // markers above them), and walks only user code itself.
+  finder->addMatcher(translationUnitDecl().bind("unit"), this);
+}
+
+void XdistCheck::check(const MatchFinder::MatchResult& result) {
+  const std::unique_ptr<TestModel> model = TestModel::Build(*result.Context);
+  Emit(*model, Analyze(*model));
+}
+
+void XdistCheck::Emit(const TestModel& model, std::vector<PlannedFinding> findings) {
+  const SourceManager& sources = model.Context().getSourceManager();
+  std::optional<FixItHint> include = InsertXdistInclude(sources, includes_);
+  bool include_attached = false;
+  std::set<unsigned> fixed_offsets;
+  std::set<std::pair<const TestCase*, std::string>> placed_markers;
+
+  // Which tests use which resource, for the notes.
+  std::map<std::string, std::vector<const PlannedFinding*>> by_resource;
+  for (const PlannedFinding& finding : findings) {
+    by_resource[finding.resource_key].push_back(&finding);
+  }
+
+  for (const PlannedFinding& finding : findings) {
+    const SourceLocation location = sources.getFileLoc(finding.location);
+    Finding record;
+    record.check = getID().str();
+    record.file = sources.getFilename(location).str();
+    record.line = sources.getSpellingLineNumber(location);
+    record.column = sources.getSpellingColumnNumber(location);
+    record.offset = sources.getFileOffset(location);
+    if (finding.test != nullptr) record.test = finding.test->DisplayName();
+    record.resource = finding.resource_key;
+    record.scope = finding.scope;
+    record.message = finding.message;
+
+    if (finding.test != nullptr && model.IsHandled(*finding.test, finding.resource_key)) {
+      record.handled = true;
+      record.fix = FixKind::kMarker;
+      if (FindingSink* sink = CurrentFindingSink()) sink->Record(std::move(record));
+      continue;
+    }
+
+    std::vector<FixItHint> hints;
+    if (!finding.fix_it.empty()) {
+      record.fix = FixKind::kFixIt;
+      const SourceLocation start = finding.fix_it.front().RemoveRange.getBegin();
+      if (fixed_offsets.insert(sources.getFileOffset(sources.getFileLoc(start))).second) {
+        hints = finding.fix_it;
+      }
+    } else if (finding.test != nullptr && !finding.marker.empty()) {
+      if (placed_markers.insert({finding.test, finding.marker}).second) {
+        if (auto marker =
+                InsertMarkerAbove(sources, finding.test->macro_location, finding.marker)) {
+          hints.push_back(*marker);
+          record.fix = FixKind::kMarker;
+        }
+      } else {
+        record.fix = FixKind::kMarker;
+      }
+    }
+    if (!hints.empty() && include && !include_attached &&
+        sources.getFileID(location) == sources.getMainFileID()) {
+      hints.push_back(*include);
+      include_attached = true;
+    }
+
+    {
+      DiagnosticBuilder builder = diag(location, "%0") << finding.message;
+      for (const FixItHint& hint : hints) builder << hint;
+    }
+    unsigned notes = 0;
+    for (const PlannedFinding* other : by_resource[finding.resource_key]) {
+      if (other->test == finding.test || other->test == nullptr || notes == kMaxNotes) continue;
+      const std::string note = "test '" + other->test->DisplayName() + "' also uses '" +
+                               other->resource + "'";
+      const SourceLocation other_location = sources.getFileLoc(other->location);
+      diag(other_location, "%0", DiagnosticIDs::Note) << note;
+      record.notes.push_back({sources.getFilename(other_location).str(),
+                              sources.getSpellingLineNumber(other_location),
+                              sources.getSpellingColumnNumber(other_location), note});
+      ++notes;
+    }
+    if (FindingSink* sink = CurrentFindingSink()) sink->Record(std::move(record));
+  }
+}
+
+}  // namespace xdist::analyzer
