@@ -8,6 +8,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+
 #include "sandbox_plan.h"
 
 namespace xdist::run {
@@ -29,7 +31,7 @@ struct HolderReport {
 
 /// What the probe found: errno of the first failing operation per area, 0 if fine.
 struct ProbeReport {
-  enum Operation : int {
+  enum Operation : std::uint8_t {
     kNone,
     kUserNamespace,   ///< unshare(CLONE_NEWUSER) or writing its id maps
     kNetNamespace,    ///< unshare(CLONE_NEWNET)

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -17,7 +18,7 @@ namespace xdist::run {
 
 /// One system-call-sized step of the holder.
 struct HolderStep {
-  enum class Kind {
+  enum class Kind : std::uint8_t {
     kWriteFile,   ///< write `data` to the existing file `target` (uid_map, ...)
     kLoopbackUp,  ///< set IFF_UP on `lo`
     kMakePrivate, ///< mount(NULL, "/", NULL, MS_REC|MS_PRIVATE): nothing propagates out

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -90,11 +91,13 @@ ProcessTime RunOne(const Test& test, const ChildSetup* setup) {
   ::close(timing[1]);
   ProcessTime time;
   long long spent = 0;
-  if (::read(timing[0], &spent, sizeof spent) == sizeof spent) time.entry_seconds = spent * 1e-9;
+  if (::read(timing[0], &spent, sizeof spent) == sizeof spent) {
+    time.entry_seconds = static_cast<double>(spent) * 1e-9;
+  }
   ::close(timing[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  time.seconds = (NowNs() - start) * 1e-9;
+  time.seconds = static_cast<double>(NowNs() - start) * 1e-9;
   time.failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
   return time;
 }
@@ -107,8 +110,9 @@ double Mean(const std::vector<double>& values) {
 
 double Median(std::vector<double> values) {
   if (values.empty()) return 0;
-  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
-  return values[values.size() / 2];
+  const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+  std::nth_element(values.begin(), middle, values.end());
+  return *middle;
 }
 
 }  // namespace
