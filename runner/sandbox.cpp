@@ -335,13 +335,11 @@ SandboxResult<std::unique_ptr<WorkerSandbox>> WorkerSandbox::Create(
   if (!reported) {
     failure = "the setup process for worker gw" + std::to_string(options.slot) +
               " died before reporting";
-  } else if (report.failed_step == HolderReport::kUnshareStep) {
-    failure = "creating the namespaces for worker gw" + std::to_string(options.slot) +
-              " failed: " + ErrnoText(report.error) + NamespaceHint(report.error);
   } else if (report.failed_step != HolderReport::kNoFailure) {
     const HolderStep& step = plan->steps[static_cast<size_t>(report.failed_step)];
     failure = step.level + ": " + DescribeStep(step) + " for worker gw" +
               std::to_string(options.slot) + " failed: " + ErrnoText(report.error);
+    if (step.kind == HolderStep::Kind::kUnshare) failure += NamespaceHint(report.error);
     if (step.kind == HolderStep::Kind::kOverlay) failure += OverlayHint(report.error);
   } else {
     const std::string ns_dir = "/proc/" + std::to_string(holder) + "/ns/";

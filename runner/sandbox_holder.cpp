@@ -97,6 +97,8 @@ int RunStep(const HolderStep& step, int (&slots)[kMaxHolderSlots]) {
   using Kind = HolderStep::Kind;
   const char* target = step.target.c_str();
   switch (step.kind) {
+    case Kind::kUnshare:
+      return ::unshare(step.flags) == 0 ? 0 : errno;
     case Kind::kWriteFile:
       return WriteFile(target, step.data.c_str());
     case Kind::kLoopbackUp:
@@ -187,16 +189,11 @@ void RunHolder(const HolderPlan& plan, pid_t parent, int report_fd, int release_
   DieWithParent(parent);
   HolderReport report;
   int slots[kMaxHolderSlots];
-  if (::unshare(plan.unshare_flags) != 0) {
-    report.failed_step = HolderReport::kUnshareStep;
-    report.error = errno;
-  } else {
-    for (size_t i = 0; i < plan.steps.size(); ++i) {
-      if (const int error = RunStep(plan.steps[i], slots); error != 0) {
-        report.failed_step = static_cast<int>(i);
-        report.error = error;
-        break;
-      }
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    if (const int error = RunStep(plan.steps[i], slots); error != 0) {
+      report.failed_step = static_cast<int>(i);
+      report.error = error;
+      break;
     }
   }
   WriteAll(report_fd, &report, sizeof report);

@@ -16,14 +16,13 @@ namespace xdist::run {
 
 /// What the holder sends back once: all steps done, or the first one that failed.
 struct HolderReport {
-  static constexpr int kUnshareStep = -2;  ///< failed_step when unshare() failed
   static constexpr int kNoFailure = -1;
-  int failed_step = kNoFailure;  ///< index into HolderPlan::steps, or the constants
+  int failed_step = kNoFailure;  ///< index into HolderPlan::steps, or kNoFailure
   int error = 0;                 ///< errno of the failure
 };
 
 /// The holder, in the freshly forked child. Dies with the thread that forked it
-/// (PR_SET_PDEATHSIG), unshares the plan's namespaces, runs its steps, writes one
+/// (PR_SET_PDEATHSIG), runs the plan's steps, writes one
 /// HolderReport to `report_fd`, then waits for EOF on `release_fd` (the parent has
 /// opened /proc/<pid>/ns/* by then) and exits. Never returns.
 [[noreturn]] void RunHolder(const HolderPlan& plan, pid_t parent, int report_fd,

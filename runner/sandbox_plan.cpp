@@ -63,22 +63,29 @@ SandboxResult<HolderPlan> BuildHolderPlan(const PlanInput& input) {
   if (!levels.Any()) return SandboxError{"no isolation level requested"};
 
   HolderPlan plan;
+  auto unshare = [&](int flag, const std::string& level, const char* what) {
+    HolderStep step = Step(Kind::kUnshare, level, what);
+    step.flags = flag;
+    plan.steps.push_back(std::move(step));
+  };
   if (input.uid != 0) {
     // Unprivileged: a user namespace in which we keep our own uid and gid, so files
-    // keep their owner. gid_map may only be written after setgroups is denied.
-    plan.unshare_flags |= CLONE_NEWUSER;
-    HolderStep setgroups = Step(Kind::kWriteFile, "namespaces", "/proc/self/setgroups");
+    // keep their owner. gid_map may only be written after setgroups is denied. The
+    // namespaces created after it belong to it.
+    const std::string all = DescribeIsolation(levels);
+    unshare(CLONE_NEWUSER, all, "user");
+    HolderStep setgroups = Step(Kind::kWriteFile, all, "/proc/self/setgroups");
     setgroups.data = "deny";
-    HolderStep uid_map = Step(Kind::kWriteFile, "namespaces", "/proc/self/uid_map");
+    HolderStep uid_map = Step(Kind::kWriteFile, all, "/proc/self/uid_map");
     uid_map.data = std::to_string(input.uid) + " " + std::to_string(input.uid) + " 1\n";
-    HolderStep gid_map = Step(Kind::kWriteFile, "namespaces", "/proc/self/gid_map");
+    HolderStep gid_map = Step(Kind::kWriteFile, all, "/proc/self/gid_map");
     gid_map.data = std::to_string(input.gid) + " " + std::to_string(input.gid) + " 1\n";
     plan.steps.push_back(std::move(setgroups));
     plan.steps.push_back(std::move(uid_map));
     plan.steps.push_back(std::move(gid_map));
   }
   if (levels.net) {
-    plan.unshare_flags |= CLONE_NEWNET;
+    unshare(CLONE_NEWNET, "net", "network");
     plan.steps.push_back(Step(Kind::kLoopbackUp, "net", "lo"));
   }
   if (!levels.tmp && !levels.cwd) return plan;
@@ -134,8 +141,8 @@ SandboxResult<HolderPlan> BuildHolderPlan(const PlanInput& input) {
     cwd_binds.push_back(BindBack{input.run_dir, false});
   }
 
-  plan.unshare_flags |= CLONE_NEWNS;
-  const std::string mount_level = levels.tmp ? "tmp" : "cwd";
+  const std::string mount_level = DescribeIsolation({false, levels.tmp, levels.cwd});
+  unshare(CLONE_NEWNS, mount_level, "mount");
   plan.steps.push_back(Step(Kind::kMakePrivate, mount_level, "/"));
 
   auto open_slot = [&](const fs::path& path, const std::string& level) {
@@ -213,6 +220,7 @@ SandboxResult<HolderPlan> BuildHolderPlan(const PlanInput& input) {
 std::string DescribeStep(const HolderStep& step) {
   using Kind = HolderStep::Kind;
   switch (step.kind) {
+    case Kind::kUnshare: return "creating a " + step.target + " namespace";
     case Kind::kWriteFile: return "writing '" + step.data + "' to " + step.target;
     case Kind::kLoopbackUp: return "bringing up the loopback interface";
     case Kind::kMakePrivate: return "making all mounts private (MS_REC|MS_PRIVATE on /)";

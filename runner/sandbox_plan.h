@@ -19,6 +19,7 @@ namespace xdist::run {
 /// One system-call-sized step of the holder.
 struct HolderStep {
   enum class Kind : std::uint8_t {
+    kUnshare,     ///< unshare(`flags`): one new namespace
     kWriteFile,   ///< write `data` to the existing file `target` (uid_map, ...)
     kLoopbackUp,  ///< set IFF_UP on `lo`
     kMakePrivate, ///< mount(NULL, "/", NULL, MS_REC|MS_PRIVATE): nothing propagates out
@@ -34,7 +35,8 @@ struct HolderStep {
   std::string data;
   int slot = -1;
   mode_t mode = 0;
-  /// The level this step serves ("net", "tmp", "cwd", or "namespaces"), for errors.
+  int flags = 0;  ///< kUnshare: the CLONE_NEW* flag
+  /// The level(s) this step serves ("net", "tmp,cwd", ...), for errors.
   std::string level;
 };
 
@@ -57,7 +59,6 @@ struct PlanInput {
 };
 
 struct HolderPlan {
-  int unshare_flags = 0;  ///< CLONE_NEW* flags for one unshare() call
   std::vector<HolderStep> steps;
   int slot_count = 0;     ///< descriptor slots kOpenPath fills
 };

@@ -46,9 +46,10 @@ int FirstMount(const HolderPlan& plan) {
 TEST(BuildHolderPlan, NetAsRootIsANetworkNamespaceWithLoopback) {
   const SandboxResult<HolderPlan> plan = BuildHolderPlan(Layout({true, false, false}));
   ASSERT_TRUE(plan) << plan.error();
-  EXPECT_EQ(plan->unshare_flags, CLONE_NEWNET);
-  ASSERT_EQ(plan->steps.size(), 1u);
-  EXPECT_EQ(plan->steps[0].kind, Kind::kLoopbackUp);
+  ASSERT_EQ(plan->steps.size(), 2u);
+  EXPECT_EQ(plan->steps[0].kind, Kind::kUnshare);
+  EXPECT_EQ(plan->steps[0].flags, CLONE_NEWNET);
+  EXPECT_EQ(plan->steps[1].kind, Kind::kLoopbackUp);
 }
 
 TEST(BuildHolderPlan, NormalUserGetsAUserNamespaceMappingOwnIds) {
@@ -57,23 +58,27 @@ TEST(BuildHolderPlan, NormalUserGetsAUserNamespaceMappingOwnIds) {
   input.gid = 1001;
   const SandboxResult<HolderPlan> plan = BuildHolderPlan(input);
   ASSERT_TRUE(plan) << plan.error();
-  EXPECT_EQ(plan->unshare_flags, CLONE_NEWUSER | CLONE_NEWNET);
-  ASSERT_GE(plan->steps.size(), 3u);
-  EXPECT_EQ(plan->steps[0].target, "/proc/self/setgroups");
-  EXPECT_EQ(plan->steps[0].data, "deny");
-  EXPECT_EQ(plan->steps[1].target, "/proc/self/uid_map");
-  EXPECT_EQ(plan->steps[1].data, "1000 1000 1\n");
-  EXPECT_EQ(plan->steps[2].target, "/proc/self/gid_map");
-  EXPECT_EQ(plan->steps[2].data, "1001 1001 1\n");
+  ASSERT_EQ(plan->steps.size(), 6u);
+  EXPECT_EQ(plan->steps[0].kind, Kind::kUnshare);
+  EXPECT_EQ(plan->steps[0].flags, CLONE_NEWUSER);
+  EXPECT_EQ(plan->steps[1].target, "/proc/self/setgroups");
+  EXPECT_EQ(plan->steps[1].data, "deny");
+  EXPECT_EQ(plan->steps[2].target, "/proc/self/uid_map");
+  EXPECT_EQ(plan->steps[2].data, "1000 1000 1\n");
+  EXPECT_EQ(plan->steps[3].target, "/proc/self/gid_map");
+  EXPECT_EQ(plan->steps[3].data, "1001 1001 1\n");
+  // The network namespace comes after the user namespace, which then owns it.
+  EXPECT_EQ(plan->steps[4].flags, CLONE_NEWNET);
 }
 
 TEST(BuildHolderPlan, TmpMasksEachTargetWithADirectoryOnAPrivateTmpfs) {
   const SandboxResult<HolderPlan> plan = BuildHolderPlan(Layout({false, true, false}));
   ASSERT_TRUE(plan) << plan.error();
-  EXPECT_EQ(plan->unshare_flags, CLONE_NEWNS);
+  ASSERT_EQ(plan->steps[0].kind, Kind::kUnshare);
+  EXPECT_EQ(plan->steps[0].flags, CLONE_NEWNS);
   const int make_private = Find(*plan, Kind::kMakePrivate, "/");
   const int tmpfs = Find(*plan, Kind::kMountTmpfs, "/var/run-xdist/r1/sandbox-gw0");
-  ASSERT_EQ(make_private, 0);
+  ASSERT_EQ(make_private, 1);
   ASSERT_GT(tmpfs, make_private);
   for (const char* target : {"/tmp", "/var/tmp", "/dev/shm"}) {
     EXPECT_GT(Find(*plan, Kind::kBindSlot, target), tmpfs) << target;

@@ -1,6 +1,9 @@
 // WorkerSandbox end to end, driven by a small stand-in for the runner's process layer:
 // fixture binaries that collide without isolation pass with it, and nothing (mount,
 // namespace, process, private directory) outlives the sandbox or a killed runner.
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -9,6 +12,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iostream>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -194,6 +199,97 @@ std::set<std::string> RecordedNamespaces(const fs::path& sync) {
     for (std::string line; std::getline(lines, line);) namespaces.insert(line);
   }
   return namespaces;
+}
+
+// Runs `body` in a child process that is a normal user (uid 1000) inside a user
+// namespace where user.max_user_namespaces is 0: a machine that forbids
+// unprivileged namespaces. Returns the child's exit code (body's result). Needs root.
+int OnMachineWithoutUserNamespaces(const std::function<int()>& body) {
+  int unshared[2];
+  int mapped[2];
+  if (::pipe(unshared) != 0 || ::pipe(mapped) != 0) return -1;
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(unshared[0]);
+    ::close(mapped[1]);
+    char byte = 0;
+    if (::unshare(CLONE_NEWUSER) != 0 || ::write(unshared[1], &byte, 1) != 1 ||
+        ::read(mapped[0], &byte, 1) != 1) {
+      ::_exit(100);
+    }
+    std::ofstream("/proc/sys/user/max_user_namespaces") << "0\n";
+    if (ReadFile("/proc/sys/user/max_user_namespaces") != "0\n") ::_exit(101);
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(1000, 1000, 1000) != 0 ||
+        ::setresuid(1000, 1000, 1000) != 0) {
+      ::_exit(102);
+    }
+    ::_exit(body());
+  }
+  ::close(unshared[1]);
+  ::close(mapped[0]);
+  char byte = 0;
+  if (::read(unshared[0], &byte, 1) == 1) {
+    // Only a process with CAP_SETUID outside may map more than its own id.
+    const std::string proc = "/proc/" + std::to_string(child);
+    std::ofstream(proc + "/uid_map") << "0 0 2000\n";
+    std::ofstream(proc + "/gid_map") << "0 0 2000\n";
+    [[maybe_unused]] const ssize_t written = ::write(mapped[1], &byte, 1);
+  }
+  ::close(unshared[0]);
+  ::close(mapped[1]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+#define SKIP_UNLESS_ROOT()                                                              \
+  do {                                                                                  \
+    if (::geteuid() != 0) GTEST_SKIP() << "simulating a restricted machine needs root"; \
+    SKIP_UNLESS_AVAILABLE((IsolationLevels{true, true, true}));                         \
+  } while (false)
+
+TEST(Unavailable, ProbeSaysWhichPartIsMissingAndWhy) {
+  SKIP_UNLESS_ROOT();
+  const int result = OnMachineWithoutUserNamespaces([] {
+    const ProbeResult probe = Probe();
+    const std::string expected =
+        "creating a user namespace failed: No space left on device; as a normal user this "
+        "needs unprivileged user namespaces (user.max_user_namespaces = 0)";
+    for (const std::string* why :
+         {&probe.net_unavailable, &probe.tmp_unavailable, &probe.cwd_unavailable}) {
+      if (*why != expected) {
+        std::cerr << "unexpected reason: " << *why << "\n";
+        return 1;
+      }
+    }
+    return probe.available.Any() ? 2 : 0;
+  });
+  EXPECT_EQ(result, 0);
+}
+
+TEST(Unavailable, CreateFailsNamingTheNamespaces) {
+  SKIP_UNLESS_ROOT();
+  const Scratch scratch(xdist::TempPath("run"));
+  fs::permissions(scratch.root, fs::perms::all);
+  fs::permissions(scratch.run, fs::perms::all);
+  const int result = OnMachineWithoutUserNamespaces([&] {
+    SandboxOptions options;
+    options.levels = {true, false, false};
+    options.run_dir = scratch.run;
+    options.cwd = scratch.cwd;
+    const SandboxResult<std::unique_ptr<WorkerSandbox>> sandbox = WorkerSandbox::Create(options);
+    if (sandbox) return 1;
+    const std::string expected =
+        "--isolate net: creating a user namespace for worker gw0 failed: No space left on "
+        "device; as a normal user this needs unprivileged user namespaces "
+        "(user.max_user_namespaces = 0)";
+    if (sandbox.error() != expected) {
+      std::cerr << "unexpected error: " << sandbox.error() << "\n";
+      return 2;
+    }
+    return fs::exists(scratch.run / "sandbox-gw0") ? 3 : 0;
+  });
+  EXPECT_EQ(result, 0);
 }
 
 // The two sides of one collision, and the level that prevents it.
