@@ -2,7 +2,7 @@
 // the given GoogleTest binaries in a process of its own, one after another, once
 // plainly and once inside a WorkerSandbox, alternating per round, and prints the
 // mean wall time per process of both and their difference, plus the time the
-// child spends in ChildSetup::EnterInChild() itself.
+// child spends in ChildSetup::EnterInChild() itself and the slot's set-up time.
 //
 //   sandbox_overhead [--isolate LIST] [--rounds N] BINARY...
 #include <fcntl.h>
@@ -156,7 +156,9 @@ int main(int argc, char** argv) {
   options.run_dir = pattern;
   options.cwd = fs::current_path();
   options.visible_paths.assign(binaries.begin(), binaries.end());
+  const long long setup_start = NowNs();
   auto sandbox = xdist::run::WorkerSandbox::Create(options);
+  const double setup_seconds = static_cast<double>(NowNs() - setup_start) * 1e-9;
   if (!sandbox) {
     std::fprintf(stderr, "%s\n", sandbox.error().c_str());
     return 2;
@@ -181,6 +183,7 @@ int main(int argc, char** argv) {
   }
   std::printf("%zu test processes x %d rounds, --isolate %s\n", tests.size(), rounds,
               xdist::run::DescribeIsolation(request->levels).c_str());
+  std::printf("set-up:   %.3f ms for the worker slot, once per run\n", setup_seconds * 1e3);
   std::printf("plain:    mean %.3f ms, median %.3f ms per process\n", Mean(plain) * 1e3,
               Median(plain) * 1e3);
   std::printf("isolated: mean %.3f ms, median %.3f ms per process\n", Mean(isolated) * 1e3,
