@@ -2,72 +2,36 @@
 // fixture binaries that collide without isolation pass with it, and nothing (mount,
 // namespace, process, private directory) outlives the sandbox or a killed runner.
 #include <fcntl.h>
-#include <grp.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <iostream>
 #include <memory>
 #include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <xdist/xdist.h>
 
 #include "sandbox.h"
+#include "sandbox_test_support.h"
 
 namespace xdist::run {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-const ProbeResult& MachineProbe() {
-  static const ProbeResult probe = Probe();
-  return probe;
-}
-
-// Why this machine cannot give `levels`, or "" when it can.
-std::string Unavailable(const IsolationLevels& levels) {
-  const ProbeResult& probe = MachineProbe();
-  if (levels.net && !probe.available.net) return "net: " + probe.net_unavailable;
-  if (levels.tmp && !probe.available.tmp) return "tmp: " + probe.tmp_unavailable;
-  if (levels.cwd && !probe.available.cwd) return "cwd: " + probe.cwd_unavailable;
-  return {};
-}
-
-#define SKIP_UNLESS_AVAILABLE(levels)                                              \
-  do {                                                                           \
-    const std::string why = Unavailable(levels);                                 \
-    if (!why.empty()) GTEST_SKIP() << "this machine cannot isolate workers: " << why; \
-  } while (false)
-
-// One run's directories: the rendezvous directory of the fixtures, the working
-// directory, and the run directory.
-struct Scratch {
-  explicit Scratch(const fs::path& root)
-      : root(root), sync(root / "sync"), cwd(root / "cwd"), run(root / "run") {
-    for (const fs::path& dir : {sync, cwd, run}) fs::create_directories(dir);
-  }
-  fs::path root, sync, cwd, run;
-  std::string token = std::to_string(::getpid()) + "-" + root.filename().string();
-};
+using testing_support::OnMachineWithoutUserNamespaces;
+using testing_support::ProcessesIn;
+using testing_support::ReadFile;
+using testing_support::RecordedNamespaces;
+using testing_support::Scratch;
+using testing_support::WaitUntil;
 
 struct Job {
   std::string binary;
@@ -167,86 +131,6 @@ std::vector<const WorkerSandbox*> Pointers(const Sandboxes& sandboxes) {
 }
 
 const std::vector<fs::path> kFixtures = {XDIST_FIXTURE_A, XDIST_FIXTURE_B, XDIST_FIXTURE_PROBE};
-
-// Pids of processes that are in, or hold a descriptor of, one of the namespaces.
-std::set<pid_t> ProcessesIn(const std::set<std::string>& namespaces) {
-  std::set<pid_t> pids;
-  std::error_code error;
-  for (const fs::directory_entry& process : fs::directory_iterator("/proc", error)) {
-    const std::string name = process.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::vector<fs::path> links;
-    for (const char* kind : {"mnt", "net", "user"}) links.push_back(process.path() / "ns" / kind);
-    for (const fs::directory_entry& fd : fs::directory_iterator(process.path() / "fd", error)) {
-      links.push_back(fd.path());
-    }
-    for (const fs::path& link : links) {
-      if (namespaces.count(fs::read_symlink(link, error).string()) != 0) {
-        pids.insert(std::stoi(name));
-      }
-    }
-  }
-  return pids;
-}
-
-// The namespaces the Hold fixture recorded in the sync directory.
-std::set<std::string> RecordedNamespaces(const fs::path& sync) {
-  std::set<std::string> namespaces;
-  for (const fs::directory_entry& entry : fs::directory_iterator(sync)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("ns-", 0) != 0 || name.ends_with(".tmp")) continue;
-    std::istringstream lines(ReadFile(entry.path()));
-    for (std::string line; std::getline(lines, line);) namespaces.insert(line);
-  }
-  return namespaces;
-}
-
-// Runs `body` in a child process that is a normal user (uid 1000) inside a user
-// namespace where user.max_user_namespaces is 0: a machine that forbids
-// unprivileged namespaces. Returns the child's exit code (body's result). Needs root.
-int OnMachineWithoutUserNamespaces(const std::function<int()>& body) {
-  int unshared[2];
-  int mapped[2];
-  if (::pipe(unshared) != 0 || ::pipe(mapped) != 0) return -1;
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::close(unshared[0]);
-    ::close(mapped[1]);
-    char byte = 0;
-    if (::unshare(CLONE_NEWUSER) != 0 || ::write(unshared[1], &byte, 1) != 1 ||
-        ::read(mapped[0], &byte, 1) != 1) {
-      ::_exit(100);
-    }
-    std::ofstream("/proc/sys/user/max_user_namespaces") << "0\n";
-    if (ReadFile("/proc/sys/user/max_user_namespaces") != "0\n") ::_exit(101);
-    if (::setgroups(0, nullptr) != 0 || ::setresgid(1000, 1000, 1000) != 0 ||
-        ::setresuid(1000, 1000, 1000) != 0) {
-      ::_exit(102);
-    }
-    ::_exit(body());
-  }
-  ::close(unshared[1]);
-  ::close(mapped[0]);
-  char byte = 0;
-  if (::read(unshared[0], &byte, 1) == 1) {
-    // Only a process with CAP_SETUID outside may map more than its own id.
-    const std::string proc = "/proc/" + std::to_string(child);
-    std::ofstream(proc + "/uid_map") << "0 0 2000\n";
-    std::ofstream(proc + "/gid_map") << "0 0 2000\n";
-    [[maybe_unused]] const ssize_t written = ::write(mapped[1], &byte, 1);
-  }
-  ::close(unshared[0]);
-  ::close(mapped[1]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-#define SKIP_UNLESS_ROOT()                                                              \
-  do {                                                                                  \
-    if (::geteuid() != 0) GTEST_SKIP() << "simulating a restricted machine needs root"; \
-    SKIP_UNLESS_AVAILABLE((IsolationLevels{true, true, true}));                         \
-  } while (false)
 
 TEST(Unavailable, ProbeSaysWhichPartIsMissingAndWhy) {
   SKIP_UNLESS_ROOT();
@@ -464,23 +348,22 @@ TEST(WorkerSandbox, KilledRunnerLeavesNoMountNamespaceOrProcessBehind) {
     ::_exit(0);
   }
   ASSERT_GT(runner, 0);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   std::set<std::string> namespaces;
-  while (namespaces.size() < 2 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  WaitUntil([&] {
     namespaces = RecordedNamespaces(scratch.sync);
-  }
+    return namespaces.size() == 2;
+  });
   ASSERT_EQ(namespaces.size(), 2u) << "the held test never started";
   EXPECT_EQ(ProcessesIn(namespaces).size(), 2u) << "the runner and its test";
   ::kill(runner, SIGKILL);
   ::waitpid(runner, nullptr, 0);
   // The test dies with the runner (PR_SET_PDEATHSIG); give the kernel a moment to
   // reap it before looking.
-  std::set<pid_t> left = ProcessesIn(namespaces);
-  while (!left.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::set<pid_t> left;
+  WaitUntil([&] {
     left = ProcessesIn(namespaces);
-  }
+    return left.empty();
+  });
   EXPECT_TRUE(left.empty()) << left.size() << " process(es) still in the namespaces";
   EXPECT_EQ(ReadFile("/proc/self/mountinfo"), mounts_before);
   std::ofstream(scratch.sync / "release") << "\n";
