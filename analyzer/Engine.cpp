@@ -46,15 +46,26 @@ std::vector<Edit> EditsOf(const tooling::DiagnosticMessage& message) {
   return edits;
 }
 
+// "file:line:col: message", or the bare message for errors outside any file (a bad
+// command-line flag).
 std::string Describe(const tidy::ClangTidyError& error) {
-  std::string text;
-  llvm::raw_string_ostream out(text);
-  out << error.Message.FilePath;
-  if (error.Message.FileOffset != 0 || !error.Message.FilePath.empty()) {
-    out << " (offset " << error.Message.FileOffset << ")";
+  const tooling::DiagnosticMessage& message = error.Message;
+  if (message.FilePath.empty()) return message.Message;
+  unsigned line = 1;
+  unsigned column = 1;
+  if (auto buffer = llvm::MemoryBuffer::getFile(message.FilePath)) {
+    const llvm::StringRef text = (*buffer)->getBuffer();
+    for (unsigned offset = 0; offset < message.FileOffset && offset < text.size(); ++offset) {
+      if (text[offset] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
   }
-  out << ": " << error.Message.Message;
-  return text;
+  return message.FilePath + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+         message.Message;
 }
 
 }  // namespace
@@ -88,6 +99,11 @@ Analysis AnalyzeFiles(const tooling::CompilationDatabase& database,
     const tooling::CompilationDatabase& inner_;
   };
   tooling::ArgumentsAdjustingCompilations adjusted(std::make_unique<Forwarding>(database));
+  // Commands written for gcc carry warning flags clang does not know, often with
+  // -Werror; warnings are not what the analysis is about, so they never fail it.
+  adjusted.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
+      tooling::CommandLineArguments{"-Wno-error", "-Wno-unknown-warning-option"},
+      tooling::ArgumentInsertPosition::END));
   if (!options.resource_dir.empty()) {
     adjusted.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
         ("-resource-dir=" + options.resource_dir).c_str(), tooling::ArgumentInsertPosition::END));

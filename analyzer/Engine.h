@@ -23,11 +23,6 @@ struct EngineOptions {
   std::string resource_dir;
 };
 
-struct Analysis {
-  std::vector<Finding> findings;    ///< NOLINT-suppressed findings are left out.
-  std::vector<std::string> errors;  ///< Why a file could not be analysed, one per error.
-};
-
 /// Analyses `files` with the commands `database` gives for them. `file_system`
 /// (optional) overlays the real file system, e.g. with edited contents.
 Analysis AnalyzeFiles(const clang::tooling::CompilationDatabase& database,

@@ -55,6 +55,12 @@ struct Finding {
   std::vector<Edit> edits;  ///< Filled by the engine from clang-tidy's replacements.
 };
 
+/// The result of analysing files.
+struct Analysis {
+  std::vector<Finding> findings;    ///< NOLINT-suppressed findings are left out.
+  std::vector<std::string> errors;  ///< Why a file could not be analysed, one per error.
+};
+
 /// Receives every finding a check produces, in addition to clang-tidy's diagnostics.
 /// xdist-lint installs one; the clang-tidy plugin does not.
 class FindingSink {
