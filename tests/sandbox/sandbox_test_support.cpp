@@ -45,6 +45,9 @@ Scratch::Scratch(const fs::path& root)
       cwd(root / "cwd"),
       run(root / "run"),
       token(std::to_string(::getpid()) + "-" + root.filename().string()) {
+  // Fresh every time, also under --gtest_repeat: old rendezvous files would let the
+  // fixtures pass each other without meeting.
+  fs::remove_all(root);
   for (const fs::path& dir : {sync, cwd, run}) fs::create_directories(dir);
 }
 

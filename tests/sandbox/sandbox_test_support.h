@@ -24,6 +24,7 @@ std::string Unavailable(const IsolationLevels& levels);
 
 /// One run's directories: the fixtures' rendezvous directory (XDIST_FIXTURE_SYNC),
 /// the working directory and the run directory, plus a token unique to the run.
+/// Whatever was at `root` before is removed.
 struct Scratch {
   explicit Scratch(const std::filesystem::path& root);
   std::filesystem::path root, sync, cwd, run;
