@@ -199,6 +199,7 @@ class ModelBuilder : public RecursiveASTVisitor<ModelBuilder> {
   void NoteCall(const Expr* call, const FunctionDecl* callee) {
     const FunctionDecl* canonical = callee->getCanonicalDecl();
     model_.calls_[canonical].push_back({call, current_});
+    model_.all_calls_.push_back({call, callee, current_});
     if (current_ != nullptr) edges_[current_->getCanonicalDecl()].push_back(canonical);
   }
 
@@ -387,6 +388,24 @@ llvm::ArrayRef<Use> TestModel::CallsTo(const FunctionDecl* function) const {
 
 bool TestModel::IsUserFunction(const FunctionDecl* function) const {
   return function != nullptr && user_functions_.contains(function->getCanonicalDecl());
+}
+
+const TestCase* TestModel::TestOfBody(const FunctionDecl* function) const {
+  if (function == nullptr) return nullptr;
+  for (const auto& test : tests_) {
+    if (test->body->getCanonicalDecl() == function->getCanonicalDecl()) return test.get();
+  }
+  return nullptr;
+}
+
+bool TestModel::IsTearDown(const FunctionDecl* function) const {
+  const auto* method = dyn_cast_or_null<CXXMethodDecl>(function);
+  if (method == nullptr || !IsFixture(method->getParent())) return false;
+  if (isa<CXXDestructorDecl>(method)) return true;
+  return method->getIdentifier() != nullptr &&
+         llvm::is_contained(std::initializer_list<llvm::StringRef>{"TearDown", "TearDownTestSuite",
+                                                                   "TearDownTestCase"},
+                            method->getName());
 }
 
 bool TestModel::IsHandled(const TestCase& test, llvm::StringRef resource_key) const {

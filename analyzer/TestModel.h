@@ -57,6 +57,13 @@ struct Use {
   const clang::FunctionDecl* function = nullptr;
 };
 
+/// A call in user code: a CallExpr or CXXConstructExpr, what it calls, and where.
+struct Call {
+  const clang::Expr* expression = nullptr;
+  const clang::FunctionDecl* callee = nullptr;
+  const clang::FunctionDecl* function = nullptr;
+};
+
 class TestModel {
  public:
   /// Builds the model by one traversal of the user code (everything outside system
@@ -87,6 +94,14 @@ class TestModel {
   /// True when `function`'s definition is user code seen by this model.
   bool IsUserFunction(const clang::FunctionDecl* function) const;
 
+  /// Every call in user code, in traversal (source) order.
+  const std::vector<Call>& Calls() const { return all_calls_; }
+  /// The test whose TestBody() is `function`, or nullptr.
+  const TestCase* TestOfBody(const clang::FunctionDecl* function) const;
+  /// True for code that runs after a test to clean up: TearDown, TearDownTestSuite,
+  /// TearDownTestCase and destructors of fixtures.
+  bool IsTearDown(const clang::FunctionDecl* function) const;
+
   /// Every string literal spelled in user code, with the function it is in.
   const std::vector<Use>& StringLiterals() const { return string_literals_; }
   /// Every integer literal spelled in user code, with the function it is in.
@@ -112,6 +127,7 @@ class TestModel {
   llvm::SmallPtrSet<const clang::FunctionDecl*, 32> per_test_;
   llvm::SmallPtrSet<const clang::FunctionDecl*, 32> user_functions_;
   llvm::SmallPtrSet<const clang::CXXRecordDecl*, 16> fixtures_;
+  std::vector<Call> all_calls_;
   std::vector<Use> string_literals_;
   std::vector<Use> integer_literals_;
 };

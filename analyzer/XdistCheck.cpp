@@ -14,6 +14,12 @@ using namespace clang::ast_matchers;
 
 namespace {
 constexpr unsigned kMaxNotes = 5;
+
+// Whether some xdist check already attached `#include <xdist/xdist.h>` to a fix in the
+// current translation unit. clang-tidy applies identical insertions of different
+// diagnostics twice, so the checks share this. Every check resets it when a
+// translation unit starts, before any of them runs.
+bool g_include_attached = false;
 }  // namespace
 
 std::vector<std::string> SplitList(llvm::StringRef list) {
@@ -32,6 +38,8 @@ void XdistCheck::registerPPCallbacks(const SourceManager& sources, Preprocessor*
   preprocessor->addPPCallbacks(std::make_unique<IncludeRecorder>(sources, includes_));
 }
 
+void XdistCheck::onStartOfTranslationUnit() { g_include_attached = false; }
+
 void XdistCheck::registerMatchers(MatchFinder* finder) {
   // The analysis needs the whole translation unit (tests, fixtures, helpers and the
   // markers above them), and walks only user code itself.
@@ -46,7 +54,6 @@ void XdistCheck::check(const MatchFinder::MatchResult& result) {
 void XdistCheck::Emit(const TestModel& model, std::vector<PlannedFinding> findings) {
   const SourceManager& sources = model.Context().getSourceManager();
   std::optional<FixItHint> include = InsertXdistInclude(sources, includes_);
-  bool include_attached = false;
   std::set<unsigned> fixed_offsets;
   std::set<std::pair<const TestCase*, std::string>> placed_markers;
 
@@ -94,10 +101,10 @@ void XdistCheck::Emit(const TestModel& model, std::vector<PlannedFinding> findin
         record.fix = FixKind::kMarker;
       }
     }
-    if (!hints.empty() && include && !include_attached &&
+    if (!hints.empty() && include && !g_include_attached &&
         sources.getFileID(location) == sources.getMainFileID()) {
       hints.push_back(*include);
-      include_attached = true;
+      g_include_attached = true;
     }
 
     {

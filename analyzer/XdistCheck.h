@@ -39,6 +39,7 @@ class XdistCheck : public clang::tidy::ClangTidyCheck {
                            clang::Preprocessor* module_expander) override;
   void registerMatchers(clang::ast_matchers::MatchFinder* finder) override;
   void check(const clang::ast_matchers::MatchFinder::MatchResult& result) override;
+  void onStartOfTranslationUnit() override;
 
  protected:
   /// Finds the check's hazards in one translation unit.

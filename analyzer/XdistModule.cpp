@@ -1,6 +1,7 @@
 #include "XdistModule.h"
 
 #include "checks/HardcodedTmpPathCheck.h"
+#include "checks/ProcessStateCheck.h"
 #include "clang-tidy/ClangTidyModule.h"
 #include "clang-tidy/ClangTidyModuleRegistry.h"
 
@@ -11,6 +12,7 @@ class XdistModule : public clang::tidy::ClangTidyModule {
  public:
   void addCheckFactories(clang::tidy::ClangTidyCheckFactories& factories) override {
     factories.registerCheck<HardcodedTmpPathCheck>("xdist-hardcoded-tmp-path");
+    factories.registerCheck<ProcessStateCheck>("xdist-process-state");
   }
 };
 

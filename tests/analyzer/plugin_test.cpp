@@ -73,6 +73,29 @@ TEST_F(PluginTest, FixesThroughClangTidy) {
       << fixed;
 }
 
+TEST_F(PluginTest, FixesOfSeveralChecksShareOneIncludeAndStackMarkers) {
+  WriteText(root_ / "plugin_test.cpp",
+            "#include <gtest/gtest.h>\n\n#include <cstdio>\n#include <cstdlib>\n\n"
+            "TEST(Both, Markers) {\n"
+            "  const char* p = \"/scratch/m.txt\";\n"
+            "  std::remove(p);\n"
+            "  setenv(\"EDITOR\", \"vi\", 0);\n"
+            "}\n");
+  const ToolResult result = Tidy("--fix");
+  EXPECT_EQ(result.status, 0) << result.err;
+  const std::string fixed = ReadText(root_ / "plugin_test.cpp");
+  EXPECT_EQ(fixed,
+            "#include <gtest/gtest.h>\n#include <xdist/xdist.h>\n\n#include <cstdio>\n"
+            "#include <cstdlib>\n\n"
+            "XDIST_RESOURCE_LOCK(\"file:/scratch/m.txt\");\n"
+            "XDIST_RESOURCE_LOCK(\"env:EDITOR\");\n"
+            "TEST(Both, Markers) {\n"
+            "  const char* p = \"/scratch/m.txt\";\n"
+            "  std::remove(p);\n"
+            "  setenv(\"EDITOR\", \"vi\", 0);\n"
+            "}\n");
+}
+
 TEST_F(PluginTest, ChecksAreListed) {
   const ToolResult result = Tidy("--list-checks");
   EXPECT_NE(result.out.find("xdist-hardcoded-tmp-path"), std::string::npos) << result.out;
