@@ -1,0 +1,267 @@
+#include "posix_launcher.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace xdist::run {
+
+namespace {
+
+volatile sig_atomic_t g_interrupted = 0;
+
+void OnInterrupt(int /*signal*/) { g_interrupted = 1; }
+// SIGCHLD only needs to end ppoll(); waitpid() finds out which child exited.
+void OnChildExit(int /*signal*/) {}
+
+// How the child reports a failure before exec to the parent, through a CLOEXEC pipe that
+// exec closes: nothing arrives when exec succeeded.
+struct StartReport {
+  int stage = 0;
+  int error = 0;
+};
+enum Stage { kStdin = 1, kChildSetup = 2, kExec = 3 };
+
+[[noreturn]] void ReportAndExit(int fd, int stage, int error) {
+  const StartReport report{stage, error};
+  [[maybe_unused]] const ssize_t written = ::write(fd, &report, sizeof report);
+  ::_exit(127);
+}
+
+void InstallHandler(int signal, void (*handler)(int), struct sigaction* old) {
+  struct sigaction action {};
+  action.sa_handler = handler;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(signal, &action, old);
+}
+
+// The output budget of one process per Wait(): a flooding child is read in slices, so
+// the other children and the timers keep being served.
+constexpr std::size_t kReadBudget = 1 << 20;
+// After the child exits, what is still in the pipe is read up to this much; more can only
+// come from a grandchild that keeps writing, which is killed.
+constexpr std::size_t kDrainBudget = 16 << 20;
+
+}  // namespace
+
+PosixLauncher::PosixLauncher(Duration grace) : grace_(grace) {
+  g_interrupted = 0;
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGINT);
+  sigaddset(&blocked, SIGTERM);
+  sigaddset(&blocked, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &blocked, &old_mask_);
+  InstallHandler(SIGINT, OnInterrupt, &old_int_);
+  InstallHandler(SIGTERM, OnInterrupt, &old_term_);
+  InstallHandler(SIGCHLD, OnChildExit, &old_chld_);
+}
+
+PosixLauncher::~PosixLauncher() {
+  for (auto& [id, child] : children_) {
+    ::kill(-child.pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (child.fd >= 0) ::close(child.fd);
+  }
+  ::sigaction(SIGINT, &old_int_, nullptr);
+  ::sigaction(SIGTERM, &old_term_, nullptr);
+  ::sigaction(SIGCHLD, &old_chld_, nullptr);
+  ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+}
+
+bool PosixLauncher::Interrupted() const { return g_interrupted != 0; }
+
+ProcessId PosixLauncher::Start(const ProcessSpec& spec) {
+  const ProcessId id = next_id_++;
+  const auto fail = [&](const std::string& what) {
+    pending_.push_back({id, "", exit_status::StartFailed{what}});
+    return id;
+  };
+  if (spec.argv.empty()) return fail("empty command line");
+
+  // Everything the child needs is prepared before fork: between fork and exec only
+  // async-signal-safe calls are allowed.
+  std::vector<char*> argv;
+  argv.reserve(spec.argv.size() + 1);
+  for (const std::string& arg : spec.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  envp.reserve(spec.env.size() + 1);
+  for (const std::string& var : spec.env) envp.push_back(const_cast<char*>(var.c_str()));
+  envp.push_back(nullptr);
+
+  int output[2];
+  if (::pipe2(output, O_CLOEXEC) != 0) return fail(std::string("pipe: ") + std::strerror(errno));
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    const int error = errno;
+    ::close(output[0]);
+    ::close(output[1]);
+    return fail(std::string("pipe: ") + std::strerror(error));
+  }
+
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    sigemptyset(&default_action.sa_mask);
+    for (const int signal : {SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGQUIT, SIGHUP}) {
+      ::sigaction(signal, &default_action, nullptr);
+    }
+    ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    const int null = ::open("/dev/null", O_RDONLY);
+    if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(output[1], 1) < 0 || ::dup2(output[1], 2) < 0) {
+      ReportAndExit(report[1], kStdin, errno);
+    }
+    if (spec.child_setup != nullptr) {
+      const int error = spec.child_setup->EnterInChild();
+      if (error != 0) ReportAndExit(report[1], kChildSetup, error);
+    }
+    ::execve(argv[0], argv.data(), envp.data());
+    ReportAndExit(report[1], kExec, errno);
+  }
+  const int fork_error = errno;
+  ::close(output[1]);
+  ::close(report[1]);
+  if (pid < 0) {
+    ::close(output[0]);
+    ::close(report[0]);
+    return fail(std::string("fork: ") + std::strerror(fork_error));
+  }
+  // Also set in the parent, so that Terminate() finds the group even if it comes first.
+  ::setpgid(pid, pid);
+
+  StartReport start_report;
+  ssize_t got = 0;
+  do {
+    got = ::read(report[0], &start_report, sizeof start_report);
+  } while (got < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (got == static_cast<ssize_t>(sizeof start_report)) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    ::close(output[0]);
+    const char* stage = start_report.stage == kChildSetup ? "worker set-up"
+                        : start_report.stage == kExec     ? "exec"
+                                                          : "redirecting stdio";
+    return fail(std::string(stage) + " failed for " + spec.argv[0] + ": " +
+                std::strerror(start_report.error));
+  }
+  ::fcntl(output[0], F_SETFL, ::fcntl(output[0], F_GETFL) | O_NONBLOCK);
+  children_[id] = Child{pid, output[0], std::nullopt};
+  return id;
+}
+
+void PosixLauncher::Terminate(ProcessId id) {
+  const auto it = children_.find(id);
+  if (it == children_.end() || it->second.kill_at) return;
+  ::kill(-it->second.pid, SIGTERM);
+  it->second.kill_at = clock_.Now() + grace_;
+}
+
+void PosixLauncher::ReadOutput(Child& child, std::string& out, std::size_t budget) {
+  char buffer[64 * 1024];
+  while (child.fd >= 0 && budget > 0) {
+    const ssize_t got = ::read(child.fd, buffer, std::min(sizeof buffer, budget));
+    if (got > 0) {
+      out.append(buffer, static_cast<std::size_t>(got));
+      budget -= static_cast<std::size_t>(got);
+      continue;
+    }
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && errno == EAGAIN) return;
+    ::close(child.fd);  // end of file, or an error we cannot do anything about
+    child.fd = -1;
+  }
+}
+
+void PosixLauncher::Reap(ProcessId id, Child& child, int status,
+                         std::vector<ProcessEvent>& events) {
+  ProcessEvent event{id, "", std::nullopt};
+  ReadOutput(child, event.output, kDrainBudget);
+  // Whatever the test left behind in its group (a grandchild holding the pipe) goes too.
+  ::kill(-child.pid, SIGKILL);
+  if (child.fd >= 0) ::close(child.fd);
+  if (WIFSIGNALED(status)) {
+    event.exit = exit_status::Signaled{WTERMSIG(status)};
+  } else {
+    event.exit = exit_status::Exited{WEXITSTATUS(status)};
+  }
+  events.push_back(std::move(event));
+}
+
+std::vector<ProcessEvent> PosixLauncher::Wait(std::optional<Duration> timeout) {
+  std::vector<ProcessEvent> events = std::move(pending_);
+  pending_.clear();
+  // An interrupt does not end waiting for good: the caller terminates the children after
+  // it and must still see them exit.
+  if (!events.empty()) return events;
+
+  const TimePoint now = clock_.Now();
+  for (const auto& [id, child] : children_) {
+    if (child.kill_at) {
+      const Duration until_kill = std::max(Duration::zero(), *child.kill_at - now);
+      timeout = timeout ? std::min(*timeout, until_kill) : until_kill;
+    }
+  }
+
+  std::vector<pollfd> fds;
+  std::vector<ProcessId> fd_owner;
+  for (const auto& [id, child] : children_) {
+    if (child.fd < 0) continue;
+    fds.push_back(pollfd{child.fd, POLLIN, 0});
+    fd_owner.push_back(id);
+  }
+  timespec wait_time{};
+  if (timeout) {
+    const auto nanos = std::max<std::int64_t>(0, timeout->count());
+    wait_time.tv_sec = static_cast<time_t>(nanos / 1'000'000'000);
+    wait_time.tv_nsec = static_cast<long>(nanos % 1'000'000'000);
+  }
+  sigset_t poll_mask = old_mask_;
+  sigdelset(&poll_mask, SIGINT);
+  sigdelset(&poll_mask, SIGTERM);
+  sigdelset(&poll_mask, SIGCHLD);
+  const int ready = ::ppoll(fds.data(), fds.size(), timeout ? &wait_time : nullptr, &poll_mask);
+
+  if (ready > 0) {
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].revents == 0) continue;
+      ProcessEvent event{fd_owner[i], "", std::nullopt};
+      ReadOutput(children_[fd_owner[i]], event.output, kReadBudget);
+      if (!event.output.empty()) events.push_back(std::move(event));
+    }
+  }
+
+  const TimePoint after = clock_.Now();
+  for (auto it = children_.begin(); it != children_.end();) {
+    Child& child = it->second;
+    int status = 0;
+    pid_t reaped = 0;
+    do {
+      reaped = ::waitpid(child.pid, &status, WNOHANG);
+    } while (reaped < 0 && errno == EINTR);
+    if (reaped == child.pid) {
+      Reap(it->first, child, status, events);
+      it = children_.erase(it);
+      continue;
+    }
+    if (child.kill_at && *child.kill_at <= after) {
+      ::kill(-child.pid, SIGKILL);
+      child.kill_at = after + grace_;  // and again, should a member survive somehow
+    }
+    ++it;
+  }
+  return events;
+}
+
+}  // namespace xdist::run

@@ -1,0 +1,248 @@
+// Runs the real xdist-run on the fake GoogleTest binary and checks what it reports.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <pugixml.hpp>
+#include <xdist/xdist.h>
+
+namespace {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// Starts xdist-run with `args` and extra environment `env`, stdout+stderr into `log`.
+pid_t StartRunner(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                  const std::string& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    for (const std::string& entry : env) ::putenv(const_cast<char*>(entry.c_str()));
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || ::dup2(fd, 1) < 0 || ::dup2(fd, 2) < 0) ::_exit(126);
+    std::vector<char*> argv = {const_cast<char*>(XDIST_RUN_PATH)};
+    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    ::execv(XDIST_RUN_PATH, argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int WaitExit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+class RunnerE2E : public ::testing::Test {
+ protected:
+  void SetUp() override { std::filesystem::create_directories(dir_); }
+
+  RunResult Run(std::vector<std::string> args, std::vector<std::string> env = {}) {
+    env.push_back("XDIST_FAKE_MODE=1");
+    env.push_back("XDIST_FAKE_PIDFILE=" + pidfile_);
+    args.insert(args.begin(), {"--cache-dir", cache_});
+    const pid_t pid = StartRunner(args, env, log_);
+    RunResult result;
+    result.exit_code = WaitExit(pid);
+    result.output = ReadFile(log_);
+    return result;
+  }
+
+  static bool HasLine(const std::string& output, const std::string& line) {
+    std::istringstream lines(output);
+    for (std::string each; std::getline(lines, each);) {
+      if (each == line) return true;
+    }
+    return false;
+  }
+
+  static bool Contains(const std::string& output, const std::string& text) {
+    return output.find(text) != std::string::npos;
+  }
+
+  /// Every pid the fake binary's grandchildren recorded has gone.
+  void ExpectNoGrandchildSurvives() {
+    std::istringstream pids(ReadFile(pidfile_));
+    for (int pid; pids >> pid;) {
+      bool gone = false;
+      for (int i = 0; i < 200 && !gone; ++i) {
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string line;
+        gone = !std::getline(stat, line) || line[line.rfind(')') + 2] == 'Z';
+        if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      EXPECT_TRUE(gone) << "grandchild " << pid << " survived";
+    }
+  }
+
+  const std::string fake_ = XDIST_FAKE_GTEST_PATH;
+  const std::string dir_ = xdist::TempPath("e2e");
+  const std::string cache_ = dir_ + "/cache";
+  const std::string pidfile_ = dir_ + "/pids";
+  const std::string log_ = dir_ + "/log";
+};
+
+TEST_F(RunnerE2E, ReportsEveryOutcomeOfTheFakeBinary) {
+  const std::string junit = dir_ + "/junit.xml";
+  const RunResult run = Run({"-n", "2", "--timeout", "2", "--junitxml", junit, fake_});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  for (const char* line :
+       {"passed Fake.Passes", "failed Fake.Fails", "skipped Fake.Skips",
+        "skipped (disabled) Fake.DISABLED_NeverRuns", "failed Fake.PrintsFakeOkThenFails",
+        "passed Fake.PrintsFakeFailedThenPasses", "passed Fake.NoTrailingNewline",
+        "passed Fake.Floods", "passed Fake.LeavesGrandchildHoldingPipe",
+        "passed Fake.WritesWorkerEnvironment", "crashed with SIGSEGV Crash.Segfaults",
+        "crashed with SIGABRT Crash.Aborts",
+        "exited with status 0 before the test finished Crash.ExitsZeroMidTest",
+        "passed Crash.RunsAfterTheCrashes", "timed out after 2 s Hang.Sleeps",
+        "passed Hang.RunsAfterTheHang", "passed Markers.Alone", "passed Markers.GroupedFirst",
+        "passed Markers.GroupedSecondWithLock", "passed Markers.SharedLock",
+        "passed Markers.NeedsNetwork"}) {
+    EXPECT_TRUE(Contains(run.output, std::string(line) + " (")) << line << "\n" << run.output;
+  }
+  EXPECT_TRUE(HasLine(run.output, "13 passed, 3 failed, 2 skipped, 2 crashed, 1 timed out"))
+      << run.output;
+  EXPECT_TRUE(Contains(run.output, "about to crash")) << "a crash shows the test's output";
+  EXPECT_TRUE(Contains(run.output, "worker directories kept in "));
+
+  pugi::xml_document document;
+  const pugi::xml_parse_result parsed = document.load_file(junit.c_str());
+  ASSERT_TRUE(parsed) << parsed.description();
+  const pugi::xml_node root = document.child("testsuites");
+  EXPECT_EQ(root.attribute("tests").as_int(), 21);
+  EXPECT_EQ(root.attribute("failures").as_int(), 2);
+  EXPECT_EQ(root.attribute("errors").as_int(), 4);
+  EXPECT_EQ(root.attribute("skipped").as_int(), 2);
+  const pugi::xpath_node crashed =
+      document.select_node("//testcase[@name='Segfaults']/error[@type='SIGSEGV']");
+  EXPECT_TRUE(crashed);
+  EXPECT_TRUE(document.select_node("//testcase[@name='Fails']/failure"));
+  ExpectNoGrandchildSurvives();
+}
+
+TEST_F(RunnerE2E, GreenRunExitsZeroAndRemovesItsDirectories) {
+  const RunResult run =
+      Run({"-n", "2", "-k", "Fake.Passes:Markers.*:Fake.WritesWorkerEnvironment", fake_},
+          {"GTEST_TOTAL_SHARDS=1", "GTEST_SHARD_INDEX=0"});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(HasLine(run.output, "7 passed, 0 failed")) << run.output;
+  EXPECT_FALSE(Contains(run.output, "kept in"));
+  EXPECT_TRUE(std::filesystem::exists(cache_ + "/durations.json"));
+}
+
+TEST_F(RunnerE2E, ShardVariablesAreNotPassedToTheTests) {
+  const RunResult run = Run({"--shard", "1/1", "-k", "Fake.WritesWorkerEnvironment", fake_},
+                            {"GTEST_TOTAL_SHARDS=2", "GTEST_SHARD_INDEX=1"});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(HasLine(run.output, "1 passed, 0 failed")) << run.output;
+}
+
+TEST_F(RunnerE2E, ShardsFromTheEnvironmentSplitTheSuite) {
+  std::size_t total = 0;
+  for (int index = 0; index < 3; ++index) {
+    const RunResult run = Run({"--collect-only", fake_},
+                              {"GTEST_TOTAL_SHARDS=3", "GTEST_SHARD_INDEX=" + std::to_string(index)});
+    EXPECT_EQ(run.exit_code == 0 || run.exit_code == 5, true) << run.output;
+    const std::size_t at = run.output.find("shard " + std::to_string(index + 1) + "/3: ");
+    ASSERT_NE(at, std::string::npos) << run.output;
+    total += std::stoul(run.output.substr(run.output.find(": ", at) + 2));
+  }
+  EXPECT_EQ(total, 21u);
+}
+
+TEST_F(RunnerE2E, SerialModeRunsEachBinaryAsIs) {
+  const RunResult run = Run({"-n", "0", "-k", "Fake.Passes:Fake.Skips", fake_});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(HasLine(run.output, "1 passed, 0 failed, 1 skipped")) << run.output;
+}
+
+TEST_F(RunnerE2E, ExitCodesForUsageDiscoveryAndEmptyRuns) {
+  EXPECT_EQ(Run({"-k", "Nothing.Matches", fake_}).exit_code, 5);
+  const RunResult missing = Run({dir_ + "/no-such-binary"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_TRUE(Contains(missing.output, "no-such-binary: no such file")) << missing.output;
+  const RunResult not_gtest = Run({"/bin/true"});
+  EXPECT_EQ(not_gtest.exit_code, 2);
+  EXPECT_TRUE(Contains(not_gtest.output, "/bin/true: not a GoogleTest binary")) << not_gtest.output;
+  EXPECT_EQ(Run({"--dist", "sideways", fake_}).exit_code, 2);
+  EXPECT_EQ(Run({"--no-such-option", fake_}).exit_code, 2);
+  EXPECT_EQ(Run({}).exit_code, 2);
+}
+
+TEST_F(RunnerE2E, ExitFirstStopsAfterOneFailure) {
+  const RunResult run = Run({"-n", "1", "-x", "-k", "Fake.Fails:Fake.Passes:Crash.*", fake_});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_TRUE(Contains(run.output, "stopped after 1 failure(s)")) << run.output;
+  EXPECT_TRUE(Contains(run.output, "not run")) << run.output;
+}
+
+TEST_F(RunnerE2E, CollectOnlyShowsMarkersAndThePlan) {
+  const RunResult run = Run({"--collect-only", "-n", "2", fake_});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  for (const char* text :
+       {"Markers.Alone", "[no_parallel(checks that it runs alone)]", "[group(pair)]",
+        "[resource_lock(port:8080)]", "[resource_lock_shared(port:8080)]",
+        "[needs_network(talks to the world)]", "[disabled]", "collected 21 tests from 1 binaries",
+        "plan: 2 worker(s), --dist load", "predicted makespan", "lower bound LB(2)"}) {
+    EXPECT_TRUE(Contains(run.output, text)) << text << "\n" << run.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(cache_ + "/durations.json")) << "nothing ran";
+}
+
+TEST_F(RunnerE2E, InterruptForwardsWritesJunitAndExits130) {
+  const std::string junit = dir_ + "/interrupted.xml";
+  const pid_t runner = StartRunner(
+      {"--cache-dir", cache_, "-n", "2", "--junitxml", junit, "-k", "Hang.Sleeps:Fake.Passes", fake_},
+      {"XDIST_FAKE_MODE=1", "XDIST_FAKE_PIDFILE=" + pidfile_}, log_);
+  // Wait until the hanging test has started its grandchild.
+  for (int i = 0; i < 1000 && ReadFile(pidfile_).empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_FALSE(ReadFile(pidfile_).empty()) << ReadFile(log_);
+  ::kill(runner, SIGINT);
+  EXPECT_EQ(WaitExit(runner), 130) << ReadFile(log_);
+  const std::string output = ReadFile(log_);
+  EXPECT_TRUE(Contains(output, "interrupted Hang.Sleeps")) << output;
+  pugi::xml_document document;
+  ASSERT_TRUE(document.load_file(junit.c_str()));
+  EXPECT_TRUE(document.select_node("//testcase[@name='Sleeps']/error[@type='interrupted']"));
+  ExpectNoGrandchildSurvives();
+}
+
+TEST_F(RunnerE2E, EveryDistModeRunsEverything) {
+  for (const char* mode : {"load", "loadfile", "loadscope", "loadgroup", "worksteal", "no"}) {
+    const RunResult run =
+        Run({"-n", "2", "--dist", mode, "-k", "Fake.Passes:Markers.*:Hang.RunsAfterTheHang", fake_});
+    EXPECT_EQ(run.exit_code, 0) << mode << "\n" << run.output;
+    EXPECT_TRUE(HasLine(run.output, "7 passed, 0 failed")) << mode << "\n" << run.output;
+  }
+}
+
+TEST_F(RunnerE2E, CountAndShuffleAreReproducible) {
+  const RunResult run = Run({"--count", "2", "--shuffle", "--seed", "7", "-k", "Fake.Passes:Markers.*", fake_});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(HasLine(run.output, "shuffled with --seed 7")) << run.output;
+  EXPECT_TRUE(HasLine(run.output, "12 passed, 0 failed")) << run.output;
+}
+
+}  // namespace
