@@ -105,7 +105,7 @@ void PrintCollected(std::FILE* out, const std::vector<Binary>& binaries,
   std::fprintf(out, "collected %zu tests from %zu binaries (%zu disabled)\n", tests.size(),
                binaries.size(), disabled);
 
-  const Plan plan = SimulatePlan(tests, items, prediction.seconds, config);
+  const Plan plan = SimulatePlan(tests, items, prediction, config);
   std::fprintf(out, "plan: %d worker(s), --dist %s, %zu processes\n", config.workers,
                std::string(DistModeName(config.mode)).c_str(), plan.batches.size());
   for (int worker = 0; worker < config.workers; ++worker) {
@@ -317,7 +317,7 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
   ConsoleReporter reporter(context.out, smart, color, options.verbosity, binaries, tests,
                            items.size(), clock);
   const std::string timestamp = UtcTimestamp();
-  Session session(launcher, clock, reporter, binaries, tests, items, selected_prediction.seconds,
+  Session session(launcher, clock, reporter, binaries, tests, items, selected_prediction,
                   session_config);
   const SessionSummary summary = session.Run();
   reporter.PrintSummary(summary.results, summary.not_run, summary.wall, options.durations);

@@ -7,7 +7,8 @@
 namespace xdist::run {
 
 Plan SimulatePlan(const std::vector<TestCase>& tests, const std::vector<WorkItem>& items,
-                  const std::vector<double>& predicted, const SchedulerConfig& config) {
+                  const Prediction& prediction, const SchedulerConfig& config) {
+  const std::vector<double>& predicted = prediction.seconds;
   Plan plan;
   const int workers = std::max(1, config.workers);
   plan.worker_seconds.assign(static_cast<std::size_t>(workers), 0);
@@ -40,7 +41,7 @@ Plan SimulatePlan(const std::vector<TestCase>& tests, const std::vector<WorkItem
   for (const WorkItem& item : items) {
     if (!tests[item.test].disabled) runnable.push_back(item);
   }
-  Scheduler scheduler(tests, runnable, predicted, config);
+  Scheduler scheduler(tests, runnable, prediction, config);
   std::vector<std::optional<Batch>> running(static_cast<std::size_t>(workers));
   std::vector<double> free_at(static_cast<std::size_t>(workers), 0);
   double now = 0;

@@ -28,7 +28,7 @@ struct Plan {
 
 /// Runs a Scheduler with `config` on `items` as if every test took its predicted time.
 Plan SimulatePlan(const std::vector<TestCase>& tests, const std::vector<WorkItem>& items,
-                  const std::vector<double>& predicted, const SchedulerConfig& config);
+                  const Prediction& prediction, const SchedulerConfig& config);
 
 }  // namespace xdist::run
 

@@ -31,9 +31,10 @@ std::string_view DistModeName(DistMode mode) {
 }
 
 Scheduler::Scheduler(const std::vector<TestCase>& tests, const std::vector<WorkItem>& items,
-                     std::vector<double> predicted, SchedulerConfig config)
+                     const Prediction& prediction, SchedulerConfig config)
     : tests_(tests),
-      predicted_(std::move(predicted)),
+      predicted_(prediction.seconds),
+      known_(prediction.known),
       config_(config),
       slot_queue_(static_cast<std::size_t>(std::max(1, config.workers))) {
   config_.workers = std::max(1, config_.workers);
@@ -157,17 +158,24 @@ std::optional<Batch> Scheduler::TakeBatch(int slot, ItemList& list, double remai
                      remaining / (config_.guided_factor * config_.workers));
   std::set<std::size_t> in_batch;
   std::size_t filter_bytes = 0;
+  std::size_t unknown = 0;
+  const auto is_unknown = [&](const WorkItem& item) {
+    return item.test >= known_.size() || !known_[item.test];
+  };
   for (auto it = head; it != list.end();) {
     const TestCase& test = tests_[it->test];
     const bool fits = it == head ||
                       (!single && test.binary == first.binary && test.locks.empty() &&
                        test.needs_network == first.needs_network && !in_batch.count(it->test) &&
+                       (!is_unknown(*it) || config_.whole_binary_batches ||
+                        unknown < config_.max_unknown_per_batch) &&
                        filter_bytes + test.FullName().size() + 1 <= config_.max_filter_bytes);
     if (!fits) {
       ++it;
       continue;
     }
     filter_bytes += test.FullName().size() + 1;
+    if (is_unknown(*it)) ++unknown;
     in_batch.insert(it->test);
     batch.items.push_back(*it);
     batch.predicted_seconds += Predicted(*it);

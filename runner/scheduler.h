@@ -31,6 +31,13 @@ enum class DistMode { kLoad, kLoadFile, kLoadScope, kLoadGroup, kWorkSteal, kNo 
 Expected<DistMode> ParseDistMode(std::string_view text);
 std::string_view DistModeName(DistMode mode);
 
+/// What the run knows in advance about each test, from the duration history.
+struct Prediction {
+  std::vector<double> seconds;      ///< per test; a default where unknown
+  std::vector<bool> known;          ///< a duration from history
+  std::vector<bool> failed_before;  ///< failed in its last recorded run
+};
+
 struct SchedulerConfig {
   int workers = 1;
   DistMode mode = DistMode::kLoad;
@@ -43,6 +50,9 @@ struct SchedulerConfig {
   /// No batch is planned smaller than this much predicted work (seconds), unless the
   /// binary has no more tests: process start-up must stay small against the batch.
   double min_batch_seconds = 0.005;
+  /// At most this many tests of unknown duration go into one batch: nothing tells where the
+  /// long ones are, so small batches keep the workers balanced on a first run.
+  std::size_t max_unknown_per_batch = 8;
   /// Keeps a --gtest_filter argument under the kernel's limit for one argument (128 KiB).
   std::size_t max_filter_bytes = 100 * 1024;
   /// Units (groups, files, suites) are taken in the given order instead of longest first.
@@ -66,9 +76,9 @@ struct Batch {
 /// one binary each, taken from the given priority order.
 class Scheduler {
  public:
-  /// `items`: the work, in priority order. `predicted`: seconds per test, indexed by test.
+  /// `items`: the work, in priority order. `prediction`: per test, indexed by test.
   Scheduler(const std::vector<TestCase>& tests, const std::vector<WorkItem>& items,
-            std::vector<double> predicted, SchedulerConfig config);
+            const Prediction& prediction, SchedulerConfig config);
 
   /// The next batch for the free `slot`, or nullopt when nothing may start there now.
   std::optional<Batch> Next(int slot);
@@ -103,6 +113,7 @@ class Scheduler {
 
   const std::vector<TestCase>& tests_;
   std::vector<double> predicted_;
+  std::vector<bool> known_;
   SchedulerConfig config_;
 
   ItemList alone_;                     ///< no_parallel items
@@ -120,13 +131,6 @@ class Scheduler {
   int running_ = 0;
   bool alone_running_ = false;
   bool stopped_ = false;
-};
-
-/// What the run knows in advance about each test, from the duration history.
-struct Prediction {
-  std::vector<double> seconds;      ///< per test; a default where unknown
-  std::vector<bool> known;          ///< a duration from history
-  std::vector<bool> failed_before;  ///< failed in its last recorded run
 };
 
 /// The run's work in priority order: every test (disabled ones too; the session reports

@@ -43,7 +43,7 @@ Outcome FromStream(StreamStatus status, const std::string& output) {
 
 Session::Session(Launcher& launcher, const Clock& clock, Reporter& reporter,
                  const std::vector<Binary>& binaries, const std::vector<TestCase>& tests,
-                 std::vector<WorkItem> items, std::vector<double> predicted,
+                 std::vector<WorkItem> items, const Prediction& prediction,
                  SessionConfig config)
     : launcher_(launcher),
       clock_(clock),
@@ -61,7 +61,7 @@ Session::Session(Launcher& launcher, const Clock& clock, Reporter& reporter,
           }
         }
         return runnable;
-      }(), std::move(predicted), config_.scheduler),
+      }(), prediction, config_.scheduler),
       total_items_(items.size()) {
   const auto slots = static_cast<std::size_t>(std::max(1, config_.scheduler.workers));
   config_.slot_env.resize(slots);

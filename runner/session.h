@@ -56,7 +56,7 @@ class Session {
  public:
   Session(Launcher& launcher, const Clock& clock, Reporter& reporter,
           const std::vector<Binary>& binaries, const std::vector<TestCase>& tests,
-          std::vector<WorkItem> items, std::vector<double> predicted, SessionConfig config);
+          std::vector<WorkItem> items, const Prediction& prediction, SessionConfig config);
 
   SessionSummary Run();
 

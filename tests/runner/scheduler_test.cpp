@@ -23,6 +23,12 @@ std::vector<TestCase> MakeTests(int count, std::size_t binaries = 1) {
   return tests;
 }
 
+/// A prediction where every duration is known.
+Prediction Known(std::vector<double> seconds) {
+  const std::size_t count = seconds.size();
+  return {std::move(seconds), std::vector<bool>(count, true), std::vector<bool>(count, false)};
+}
+
 std::vector<WorkItem> Items(std::size_t count) {
   std::vector<WorkItem> items;
   for (std::size_t i = 0; i < count; ++i) items.push_back({i, 0, 0});
@@ -33,7 +39,7 @@ TEST(Scheduler, BatchesHoldOneBinaryInRunOrderAndShrink) {
   const auto tests = MakeTests(200, 2);
   SchedulerConfig config;
   config.workers = 2;
-  Scheduler scheduler(tests, Items(200), std::vector<double>(200, 0.01), config);
+  Scheduler scheduler(tests, Items(200), Known(std::vector<double>(200, 0.01)), config);
   std::vector<std::size_t> sizes;
   std::set<std::size_t> seen;
   while (auto batch = scheduler.Next(0)) {
@@ -54,11 +60,30 @@ TEST(Scheduler, BatchesHoldOneBinaryInRunOrderAndShrink) {
   EXPECT_FALSE(scheduler.HasPending());
 }
 
+TEST(Scheduler, TestsOfUnknownDurationGoInSmallBatches) {
+  const auto tests = MakeTests(100);
+  Prediction prediction = Known(std::vector<double>(100, 0.01));
+  for (std::size_t i = 0; i < 50; ++i) prediction.known[i] = false;
+  SchedulerConfig config;
+  config.workers = 2;
+  config.max_unknown_per_batch = 4;
+  Scheduler scheduler(tests, Items(100), prediction, config);
+  std::size_t unknown_batches = 0;
+  while (auto batch = scheduler.Next(0)) {
+    std::size_t unknown = 0;
+    for (const WorkItem& item : batch->items) unknown += prediction.known[item.test] ? 0 : 1;
+    EXPECT_LE(unknown, 4u);
+    if (unknown > 0) ++unknown_batches;
+    scheduler.Done(*batch);
+  }
+  EXPECT_GE(unknown_batches, 13u);
+}
+
 TEST(Scheduler, MinimumBatchWorkKeepsTinyTestsTogether) {
   const auto tests = MakeTests(1600);
   SchedulerConfig config;
   config.workers = 2;
-  Scheduler scheduler(tests, Items(1600), std::vector<double>(1600, 20e-6), config);
+  Scheduler scheduler(tests, Items(1600), Known(std::vector<double>(1600, 20e-6)), config);
   int batches = 0;
   while (auto batch = scheduler.Next(0)) {
     ++batches;
@@ -77,7 +102,7 @@ TEST(Scheduler, LongestTestGoesFirst) {
   EXPECT_EQ(items.front().test, 7u);
   SchedulerConfig config;
   config.workers = 2;
-  Scheduler scheduler(tests, items, predicted, config);
+  Scheduler scheduler(tests, items, Known(predicted), config);
   const auto batch = scheduler.Next(0);
   ASSERT_TRUE(batch);
   EXPECT_EQ(batch->items.size(), 1u) << "5 s is more than a batch's share";
@@ -110,7 +135,7 @@ TEST(Scheduler, NoParallelWaitsForTheMachineAndBlocksOthers) {
   tests[2].no_parallel = true;
   SchedulerConfig config;
   config.workers = 2;
-  Scheduler scheduler(tests, Items(4), std::vector<double>(4, 1), config);
+  Scheduler scheduler(tests, Items(4), Known(std::vector<double>(4, 1)), config);
   const auto alone = scheduler.Next(0);
   ASSERT_TRUE(alone);
   EXPECT_TRUE(alone->alone);
@@ -126,7 +151,7 @@ TEST(Scheduler, ExclusiveLockBlocksAndSharedLocksCoexist) {
   tests[2].locks = {{"k", false}};
   SchedulerConfig config;
   config.workers = 3;
-  Scheduler scheduler(tests, Items(3), std::vector<double>(3, 1), config);
+  Scheduler scheduler(tests, Items(3), Known(std::vector<double>(3, 1)), config);
   const auto first = scheduler.Next(0);
   const auto second = scheduler.Next(1);
   ASSERT_TRUE(first && second);
@@ -143,7 +168,7 @@ TEST(Scheduler, SingleTestBatchesForMaxfail) {
   const auto tests = MakeTests(10);
   SchedulerConfig config;
   config.single_test_batches = true;
-  Scheduler scheduler(tests, Items(10), std::vector<double>(10, 1), config);
+  Scheduler scheduler(tests, Items(10), Known(std::vector<double>(10, 1)), config);
   int batches = 0;
   while (auto batch = scheduler.Next(0)) {
     EXPECT_EQ(batch->items.size(), 1u);
@@ -158,7 +183,7 @@ TEST(Scheduler, WholeBinaryBatchesForDistNo) {
   SchedulerConfig config;
   config.mode = DistMode::kNo;
   config.whole_binary_batches = true;
-  Scheduler scheduler(tests, Items(10), std::vector<double>(10, 1), config);
+  Scheduler scheduler(tests, Items(10), Known(std::vector<double>(10, 1)), config);
   const auto first = scheduler.Next(0);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->items.size(), 5u);
@@ -169,7 +194,7 @@ TEST(Scheduler, FilterLengthLimitSplitsBatches) {
   SchedulerConfig config;
   config.whole_binary_batches = true;
   config.max_filter_bytes = 50;
-  Scheduler scheduler(tests, Items(100), std::vector<double>(100, 1), config);
+  Scheduler scheduler(tests, Items(100), Known(std::vector<double>(100, 1)), config);
   const auto batch = scheduler.Next(0);
   ASSERT_TRUE(batch);
   std::size_t bytes = 0;
@@ -182,7 +207,7 @@ TEST(Scheduler, RequeuedItemsGoFirstAndStopDropsEverything) {
   const auto tests = MakeTests(20);
   SchedulerConfig config;
   config.workers = 2;
-  Scheduler scheduler(tests, Items(20), std::vector<double>(20, 1), config);
+  Scheduler scheduler(tests, Items(20), Known(std::vector<double>(20, 1)), config);
   const auto batch = scheduler.Next(0);
   ASSERT_TRUE(batch && batch->items.size() > 1);
   scheduler.Done(*batch);
@@ -202,7 +227,7 @@ TEST(Scheduler, WorkStealTakesFromTheFullestQueue) {
   SchedulerConfig config;
   config.workers = 2;
   config.mode = DistMode::kWorkSteal;
-  Scheduler scheduler(tests, Items(8), std::vector<double>(8, 1), config);
+  Scheduler scheduler(tests, Items(8), Known(std::vector<double>(8, 1)), config);
   // Drain slot 1's own share, then it must steal from slot 0.
   std::size_t taken_by_one = 0;
   while (auto batch = scheduler.Next(1)) {
@@ -219,12 +244,12 @@ TEST(SimulatePlan, MakespanAndBounds) {
   const std::vector<double> predicted = {3, 1, 1, 1};
   Prediction prediction{predicted, std::vector<bool>(4, true), std::vector<bool>(4, false)};
   const Plan plan = SimulatePlan(tests, OrderWork(tests, prediction, 1, DistMode::kLoad, std::nullopt),
-                                 predicted, config);
+                                 prediction, config);
   EXPECT_DOUBLE_EQ(plan.total, 6);
   EXPECT_DOUBLE_EQ(plan.lower_bound, 3);
   EXPECT_DOUBLE_EQ(plan.makespan, 3);
   config.mode = DistMode::kLoadFile;
-  const Plan by_file = SimulatePlan(tests, Items(4), predicted, config);
+  const Plan by_file = SimulatePlan(tests, Items(4), prediction, config);
   EXPECT_DOUBLE_EQ(by_file.unit_lower_bound, 6) << "one file holds everything";
   EXPECT_DOUBLE_EQ(by_file.makespan, 6);
 }

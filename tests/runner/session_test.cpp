@@ -71,7 +71,7 @@ class SessionTest : public ::testing::Test {
     Prediction prediction{predicted, std::vector<bool>(tests_.size(), true),
                           std::vector<bool>(tests_.size(), false)};
     std::vector<WorkItem> items = OrderWork(tests_, prediction, count, mode, std::nullopt);
-    Session session(launcher_, clock_, reporter_, binaries_, tests_, items, predicted, config);
+    Session session(launcher_, clock_, reporter_, binaries_, tests_, items, prediction, config);
     return session.Run();
   }
 
