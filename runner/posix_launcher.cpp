@@ -14,10 +14,12 @@ namespace xdist::run {
 namespace {
 
 volatile sig_atomic_t g_interrupted = 0;
+volatile sig_atomic_t g_child_exited = 0;
 
 void OnInterrupt(int /*signal*/) { g_interrupted = 1; }
-// SIGCHLD only needs to end ppoll(); waitpid() finds out which child exited.
-void OnChildExit(int /*signal*/) {}
+// Ends ppoll(); waitpid() then finds out which child exited. Without the flag, every wake-up
+// for output (a line per test) would cost a waitpid() per child.
+void OnChildExit(int /*signal*/) { g_child_exited = 1; }
 
 // How the child reports a failure before exec to the parent, through a CLOEXEC pipe that
 // exec closes: nothing arrives when exec succeeded.
@@ -51,6 +53,7 @@ constexpr std::size_t kDrainBudget = 16 << 20;
 
 PosixLauncher::PosixLauncher(Duration grace) : grace_(grace) {
   g_interrupted = 0;
+  g_child_exited = 0;
   sigset_t blocked;
   sigemptyset(&blocked);
   sigaddset(&blocked, SIGINT);
@@ -243,13 +246,19 @@ std::vector<ProcessEvent> PosixLauncher::Wait(std::optional<Duration> timeout) {
   }
 
   const TimePoint after = clock_.Now();
+  // Reset before looking: a child that exits after its waitpid() below raises SIGCHLD again,
+  // which is then pending and ends the next ppoll() at once.
+  const bool child_exited = g_child_exited != 0;
+  g_child_exited = 0;
   for (auto it = children_.begin(); it != children_.end();) {
     Child& child = it->second;
     int status = 0;
     pid_t reaped = 0;
-    do {
-      reaped = ::waitpid(child.pid, &status, WNOHANG);
-    } while (reaped < 0 && errno == EINTR);
+    if (child_exited) {
+      do {
+        reaped = ::waitpid(child.pid, &status, WNOHANG);
+      } while (reaped < 0 && errno == EINTR);
+    }
     if (reaped == child.pid) {
       Reap(it->first, child, status, events);
       it = children_.erase(it);

@@ -159,6 +159,13 @@ std::optional<Batch> Scheduler::TakeBatch(int slot, ItemList& list, double remai
   std::set<std::size_t> in_batch;
   std::size_t filter_bytes = 0;
   std::size_t unknown = 0;
+  std::size_t unknown_limit = config_.max_unknown_per_batch;
+  // Enough measurements to trust the mean: size unknown batches by expected time.
+  if (observed_ >= config_.max_unknown_per_batch) {
+    const double mean = std::max(1e-6, observed_seconds_ / static_cast<double>(observed_));
+    unknown_limit = std::max(unknown_limit,
+                             static_cast<std::size_t>(config_.unknown_batch_seconds / mean));
+  }
   const auto is_unknown = [&](const WorkItem& item) {
     return item.test >= known_.size() || !known_[item.test];
   };
@@ -168,7 +175,7 @@ std::optional<Batch> Scheduler::TakeBatch(int slot, ItemList& list, double remai
                       (!single && test.binary == first.binary && test.locks.empty() &&
                        test.needs_network == first.needs_network && !in_batch.count(it->test) &&
                        (!is_unknown(*it) || config_.whole_binary_batches ||
-                        unknown < config_.max_unknown_per_batch) &&
+                        unknown < unknown_limit) &&
                        filter_bytes + test.FullName().size() + 1 <= config_.max_filter_bytes);
     if (!fits) {
       ++it;
@@ -308,6 +315,11 @@ void Scheduler::Add(const WorkItem& item) {
   } else {
     pool_.push_front(item);
   }
+}
+
+void Scheduler::Observe(double seconds) {
+  observed_seconds_ += seconds;
+  ++observed_;
 }
 
 void Scheduler::Stop() {

@@ -50,9 +50,12 @@ struct SchedulerConfig {
   /// No batch is planned smaller than this much predicted work (seconds), unless the
   /// binary has no more tests: process start-up must stay small against the batch.
   double min_batch_seconds = 0.005;
-  /// At most this many tests of unknown duration go into one batch: nothing tells where the
-  /// long ones are, so small batches keep the workers balanced on a first run.
+  /// Tests of unknown duration go into small batches: nothing tells where the long ones are, so
+  /// small batches keep the workers level on a first run. A batch holds at most this many of
+  /// them, or more once the run has measured some (see Observe()): as many as are expected to
+  /// take unknown_batch_seconds, so that a suite of tiny tests does not pay a process per few tests.
   std::size_t max_unknown_per_batch = 8;
+  double unknown_batch_seconds = 0.05;
   /// Keeps a --gtest_filter argument under the kernel's limit for one argument (128 KiB).
   std::size_t max_filter_bytes = 100 * 1024;
   /// Units (groups, files, suites) are taken in the given order instead of longest first.
@@ -89,6 +92,8 @@ class Scheduler {
   void Requeue(int slot, const std::vector<WorkItem>& items);
   /// More work, ahead of everything else (a rerun).
   void Add(const WorkItem& item);
+  /// A test ran for `seconds` (used to size batches of tests of unknown duration).
+  void Observe(double seconds);
   /// Drops everything not handed out yet (maxfail reached, interrupt).
   void Stop();
 
@@ -129,6 +134,8 @@ class Scheduler {
   };
   std::map<std::string, LockState> locks_;
   int running_ = 0;
+  double observed_seconds_ = 0;
+  std::size_t observed_ = 0;
   bool alone_running_ = false;
   bool stopped_ = false;
 };

@@ -143,6 +143,7 @@ void Session::Finish(int slot, const WorkItem& item, Outcome outcome, Duration d
   result.flaky = !IsFailure(result.outcome) && failed_attempts_.count(key) > 0 &&
                  std::holds_alternative<outcome::Passed>(result.outcome);
   ++finished_items_;
+  scheduler_.Observe(ToSeconds(result.duration));
   reporter_.OnTestFinished(result);
   if (IsFailure(result.outcome)) {
     ++failures_;

@@ -79,6 +79,23 @@ TEST(Scheduler, TestsOfUnknownDurationGoInSmallBatches) {
   EXPECT_GE(unknown_batches, 13u);
 }
 
+TEST(Scheduler, MeasuredTinyTestsOfUnknownDurationGetBigBatches) {
+  const auto tests = MakeTests(1000);
+  Prediction prediction = Known(std::vector<double>(1000, 0.01));
+  prediction.known.assign(1000, false);
+  SchedulerConfig config;
+  config.workers = 2;
+  Scheduler scheduler(tests, Items(1000), prediction, config);
+  const auto first = scheduler.Next(0);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->items.size(), config.max_unknown_per_batch);
+  for (std::size_t i = 0; i < first->items.size(); ++i) scheduler.Observe(1e-5);
+  scheduler.Done(*first);
+  const auto second = scheduler.Next(0);
+  ASSERT_TRUE(second);
+  EXPECT_GT(second->items.size(), 100u) << "5000 tests of 10 µs fit in 50 ms";
+}
+
 TEST(Scheduler, MinimumBatchWorkKeepsTinyTestsTogether) {
   const auto tests = MakeTests(1600);
   SchedulerConfig config;
