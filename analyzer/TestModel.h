@@ -90,6 +90,8 @@ class TestModel {
   const clang::FunctionDecl* EnclosingFunction(const clang::Stmt* statement) const;
 
   llvm::ArrayRef<Use> UsesOf(const clang::ValueDecl* declaration) const;
+  /// Every referenced declaration (canonical) with its uses.
+  const llvm::DenseMap<const clang::Decl*, std::vector<Use>>& AllUses() const { return uses_; }
   llvm::ArrayRef<Use> CallsTo(const clang::FunctionDecl* function) const;
   /// True when `function`'s definition is user code seen by this model.
   bool IsUserFunction(const clang::FunctionDecl* function) const;

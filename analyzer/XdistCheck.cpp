@@ -1,5 +1,6 @@
 #include "XdistCheck.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -53,6 +54,12 @@ void XdistCheck::check(const MatchFinder::MatchResult& result) {
 
 void XdistCheck::Emit(const TestModel& model, std::vector<PlannedFinding> findings) {
   const SourceManager& sources = model.Context().getSourceManager();
+  // Source order, so that diagnostics and stacked markers come out the same every run.
+  std::stable_sort(findings.begin(), findings.end(),
+                   [&](const PlannedFinding& a, const PlannedFinding& b) {
+                     return sources.isBeforeInTranslationUnit(sources.getFileLoc(a.location),
+                                                              sources.getFileLoc(b.location));
+                   });
   std::optional<FixItHint> include = InsertXdistInclude(sources, includes_);
   std::set<unsigned> fixed_offsets;
   std::set<std::pair<const TestCase*, std::string>> placed_markers;
@@ -111,9 +118,12 @@ void XdistCheck::Emit(const TestModel& model, std::vector<PlannedFinding> findin
       DiagnosticBuilder builder = diag(location, "%0") << finding.message;
       for (const FixItHint& hint : hints) builder << hint;
     }
-    unsigned notes = 0;
+    std::set<const TestCase*> noted{finding.test};
     for (const PlannedFinding* other : by_resource[finding.resource_key]) {
-      if (other->test == finding.test || other->test == nullptr || notes == kMaxNotes) continue;
+      if (other->test == nullptr || noted.size() > kMaxNotes ||
+          !noted.insert(other->test).second) {
+        continue;
+      }
       const std::string note = "test '" + other->test->DisplayName() + "' also uses '" +
                                other->resource + "'";
       const SourceLocation other_location = sources.getFileLoc(other->location);
@@ -121,7 +131,6 @@ void XdistCheck::Emit(const TestModel& model, std::vector<PlannedFinding> findin
       record.notes.push_back({sources.getFilename(other_location).str(),
                               sources.getSpellingLineNumber(other_location),
                               sources.getSpellingColumnNumber(other_location), note});
-      ++notes;
     }
     if (FindingSink* sink = CurrentFindingSink()) sink->Record(std::move(record));
   }

@@ -2,6 +2,7 @@
 
 #include "checks/HardcodedTmpPathCheck.h"
 #include "checks/ProcessStateCheck.h"
+#include "checks/MutableGlobalCheck.h"
 #include "clang-tidy/ClangTidyModule.h"
 #include "clang-tidy/ClangTidyModuleRegistry.h"
 
@@ -13,6 +14,7 @@ class XdistModule : public clang::tidy::ClangTidyModule {
   void addCheckFactories(clang::tidy::ClangTidyCheckFactories& factories) override {
     factories.registerCheck<HardcodedTmpPathCheck>("xdist-hardcoded-tmp-path");
     factories.registerCheck<ProcessStateCheck>("xdist-process-state");
+    factories.registerCheck<MutableGlobalCheck>("xdist-mutable-global");
   }
 };
 

@@ -1,0 +1,327 @@
+#include "checks/MutableGlobalCheck.h"
+
+#include <cctype>
+
+#include "clang/AST/ExprCXX.h"
+#include "clang/Lex/Lexer.h"
+
+namespace xdist::analyzer {
+
+using namespace clang;
+
+namespace {
+
+// One write to a variable with static storage duration.
+struct Write {
+  const VarDecl* variable = nullptr;
+  const Expr* at = nullptr;             ///< Where it is written.
+  const Expr* reference = nullptr;      ///< The expression naming the variable.
+  const FunctionDecl* function = nullptr;
+  bool through_accessor = false;        ///< A function-local static reached by a call.
+};
+
+bool InXdist(const Decl* declaration) {
+  for (const DeclContext* context = declaration->getDeclContext(); context != nullptr;
+       context = context->getParent()) {
+    if (const auto* space = dyn_cast<NamespaceDecl>(context)) {
+      if (space->getName() == "xdist") return true;
+    }
+  }
+  return false;
+}
+
+bool IsNonConstReference(QualType type) {
+  if (const auto* reference = type->getAs<ReferenceType>()) {
+    return !reference->getPointeeType().isConstQualified();
+  }
+  return false;
+}
+
+bool IsPointerToNonConst(QualType type) {
+  return type->isPointerType() && !type->getPointeeType().isConstQualified();
+}
+
+// The parameter type `argument` binds to in `call`, if it is an argument of it.
+std::optional<QualType> ParameterType(const Expr* call, const Expr* argument) {
+  const FunctionDecl* callee = nullptr;
+  llvm::ArrayRef<const Expr*> arguments;
+  unsigned offset = 0;
+  if (const auto* construct = dyn_cast<CXXConstructExpr>(call)) {
+    callee = construct->getConstructor();
+    arguments = llvm::ArrayRef(construct->getArgs(), construct->getNumArgs());
+  } else if (const auto* invocation = dyn_cast<CallExpr>(call)) {
+    callee = invocation->getDirectCallee();
+    arguments = llvm::ArrayRef(invocation->getArgs(), invocation->getNumArgs());
+    // A member operator's object is argument 0 of the call but not a parameter.
+    if (isa<CXXOperatorCallExpr>(invocation) && isa_and_nonnull<CXXMethodDecl>(callee)) offset = 1;
+  }
+  if (callee == nullptr) return std::nullopt;
+  for (unsigned index = 0; index < arguments.size(); ++index) {
+    if (arguments[index] != argument) continue;
+    if (index < offset) {
+      const auto* method = cast<CXXMethodDecl>(callee);
+      return method->isConst() ? QualType() : QualType(method->getThisType());
+    }
+    if (index - offset >= callee->getNumParams()) return std::nullopt;
+    return callee->getParamDecl(index - offset)->getType();
+  }
+  return std::nullopt;
+}
+
+bool IsScopedRestore(const CXXConstructExpr* construct) {
+  const CXXRecordDecl* record = construct->getConstructor()->getParent();
+  return record->getIdentifier() != nullptr && record->getName() == "ScopedRestore" &&
+         InXdist(record);
+}
+
+// Climbs from a use of a variable to decide whether it writes it. Returns the
+// writing expression, or nullptr for a read.
+const Expr* WriteOf(const TestModel& model, const Expr* use) {
+  const Expr* current = use;
+  while (true) {
+    const Stmt* parent = model.ParentOf(current);
+    if (parent == nullptr) return nullptr;
+    if (const auto* cast = dyn_cast<ImplicitCastExpr>(parent)) {
+      if (cast->getCastKind() == CK_LValueToRValue) return nullptr;
+      current = cast;
+      continue;
+    }
+    if (isa<ParenExpr, ArraySubscriptExpr>(parent)) {
+      if (const auto* subscript = dyn_cast<ArraySubscriptExpr>(parent);
+          subscript != nullptr && subscript->getBase() != current &&
+          subscript->getLHS() != current) {
+        return nullptr;
+      }
+      current = cast<Expr>(parent);
+      continue;
+    }
+    if (const auto* member = dyn_cast<MemberExpr>(parent)) {
+      if (const auto* method = dyn_cast<CXXMethodDecl>(member->getMemberDecl())) {
+        if (method->isStatic() || method->isConst()) return nullptr;
+        const Stmt* call = model.ParentOf(member);
+        return call != nullptr ? cast<Expr>(call) : nullptr;
+      }
+      if (member->isArrow()) return nullptr;  // Writes through a pointer member: not the variable.
+      current = member;
+      continue;
+    }
+    if (const auto* binary = dyn_cast<BinaryOperator>(parent)) {
+      return binary->isAssignmentOp() && binary->getLHS() == current ? binary : nullptr;
+    }
+    if (const auto* unary = dyn_cast<UnaryOperator>(parent)) {
+      if (unary->isIncrementDecrementOp()) return unary;
+      if (unary->getOpcode() != UO_AddrOf) return nullptr;
+      current = unary;
+      const Stmt* call = model.ParentOf(unary);
+      while (call != nullptr && isa<ImplicitCastExpr, ParenExpr>(call)) {
+        current = cast<Expr>(call);
+        call = model.ParentOf(call);
+      }
+      if (call == nullptr || !isa<CallExpr, CXXConstructExpr>(call)) return nullptr;
+      const auto type = ParameterType(cast<Expr>(call), current);
+      return type && IsPointerToNonConst(*type) ? cast<Expr>(call) : nullptr;
+    }
+    if (isa<CallExpr, CXXConstructExpr>(parent)) {
+      const auto* call = cast<Expr>(parent);
+      if (const auto* construct = dyn_cast<CXXConstructExpr>(call); construct && IsScopedRestore(construct)) {
+        return nullptr;
+      }
+      const auto type = ParameterType(call, current);
+      if (!type || type->isNull()) return nullptr;
+      if (IsNonConstReference(*type) || (*type)->isRValueReferenceType() ||
+          ((*type)->isPointerType() && isa<CXXMemberCallExpr, CXXOperatorCallExpr>(call))) {
+        return call;
+      }
+      return nullptr;
+    }
+    return nullptr;
+  }
+}
+
+// A function-local static returned by reference: `Config& Get() { static Config c; return c; }`.
+const VarDecl* StaticReturnedBy(const FunctionDecl* function) {
+  if (function == nullptr || !function->getReturnType()->isLValueReferenceType()) return nullptr;
+  const FunctionDecl* definition = function->getDefinition();
+  if (definition == nullptr || definition->getBody() == nullptr) return nullptr;
+  for (const Stmt* statement : definition->getBody()->children()) {
+    const auto* result = dyn_cast_or_null<ReturnStmt>(statement);
+    if (result == nullptr || result->getRetValue() == nullptr) continue;
+    const auto* reference = dyn_cast<DeclRefExpr>(result->getRetValue()->IgnoreParenImpCasts());
+    const auto* variable = reference ? dyn_cast<VarDecl>(reference->getDecl()) : nullptr;
+    if (variable != nullptr && variable->isStaticLocal()) return variable;
+  }
+  return nullptr;
+}
+
+bool IsTracked(const SourceManager& sources, const VarDecl* variable) {
+  if (!variable->hasGlobalStorage() || variable->getType().isConstQualified() ||
+      variable->isConstexpr() || variable->getType()->isReferenceType()) {
+    return false;
+  }
+  return !sources.isInSystemHeader(variable->getLocation()) && !InXdist(variable);
+}
+
+bool IsCopyable(QualType type) {
+  if (type->isArrayType()) return false;
+  const CXXRecordDecl* record = type->getAsCXXRecordDecl();
+  if (record == nullptr) return type->isScalarType();
+  record = record->getDefinition();
+  if (record == nullptr) return false;
+  if (record->needsImplicitCopyConstructor() && record->defaultedCopyConstructorIsDeleted()) {
+    return false;
+  }
+  for (const CXXConstructorDecl* constructor : record->ctors()) {
+    if (constructor->isCopyConstructor() && constructor->isDeleted()) return false;
+  }
+  for (const CXXMethodDecl* method : record->methods()) {
+    if (method->isCopyAssignmentOperator() && method->isDeleted()) return false;
+  }
+  // Library types that cannot be copied but do not say so in a way seen above.
+  return !(record->getName() == "atomic" || record->getName() == "mutex" ||
+           record->getName() == "unique_ptr");
+}
+
+// `a = b`, the shape of putting a saved value back.
+bool IsPlainAssignment(const Expr* write) {
+  if (const auto* binary = dyn_cast<BinaryOperator>(write)) return binary->getOpcode() == BO_Assign;
+  if (const auto* op = dyn_cast<CXXOperatorCallExpr>(write)) return op->getOperator() == OO_Equal;
+  return false;
+}
+
+std::string QualifiedName(const VarDecl* variable) {
+  if (const auto* owner = dyn_cast<FunctionDecl>(variable->getDeclContext())) {
+    return owner->getQualifiedNameAsString() + "::" + variable->getNameAsString();
+  }
+  return variable->getQualifiedNameAsString();
+}
+
+std::string Describe(const Write& write) {
+  const VarDecl* variable = write.variable;
+  if (write.through_accessor) {
+    const auto* owner = dyn_cast<FunctionDecl>(variable->getDeclContext());
+    return "function-local static '" + variable->getNameAsString() + "'" +
+           (owner != nullptr ? " of " + owner->getNameAsString() + "()" : std::string());
+  }
+  if (variable->isStaticDataMember()) return "static member '" + variable->getQualifiedNameAsString() + "'";
+  return "global '" + variable->getQualifiedNameAsString() + "'";
+}
+
+}  // namespace
+
+std::vector<PlannedFinding> MutableGlobalCheck::Analyze(const TestModel& model) {
+  const ASTContext& context = model.Context();
+  const SourceManager& sources = context.getSourceManager();
+  std::vector<Write> writes;
+  std::vector<std::pair<const VarDecl*, const FunctionDecl*>> guards;
+
+  for (const auto& [declaration, uses] : model.AllUses()) {
+    const auto* variable = dyn_cast<VarDecl>(declaration);
+    if (variable == nullptr || !IsTracked(sources, variable)) continue;
+    for (const Use& use : uses) {
+      if (use.function == nullptr || InXdist(use.function)) continue;
+      // A guard: xdist::ScopedRestore over the variable.
+      const Stmt* parent = model.ParentOf(use.expression);
+      while (parent != nullptr && isa<ImplicitCastExpr, ParenExpr>(parent)) parent = model.ParentOf(parent);
+      if (const auto* construct = dyn_cast_or_null<CXXConstructExpr>(parent);
+          construct != nullptr && IsScopedRestore(construct)) {
+        guards.emplace_back(variable, use.function);
+        continue;
+      }
+      // A static local is the business of the function that declares it.
+      if (variable->isStaticLocal()) continue;
+      if (model.OwnersOf(use.function).empty()) continue;
+      if (const Expr* at = WriteOf(model, use.expression)) {
+        writes.push_back({variable, at, use.expression, use.function, false});
+      }
+    }
+  }
+  for (const Call& call : model.Calls()) {
+    if (call.function == nullptr || model.OwnersOf(call.function).empty()) continue;
+    const VarDecl* variable = StaticReturnedBy(call.callee);
+    if (variable == nullptr || !IsTracked(sources, variable)) continue;
+    if (const Expr* at = WriteOf(model, call.expression)) {
+      writes.push_back({variable, at, call.expression, call.function, true});
+    }
+  }
+
+  const auto shares_tests = [&](const FunctionDecl* a, const FunctionDecl* b) {
+    const std::vector<const TestCase*> owners = model.OwnersOf(a);
+    for (const TestCase* test : model.OwnersOf(b)) {
+      if (llvm::is_contained(owners, test)) return true;
+    }
+    return false;
+  };
+  std::vector<PlannedFinding> findings;
+  for (const Write& write : writes) {
+    const VarDecl* variable = write.variable->getCanonicalDecl();
+    // Undone: assigned back later in the same function (that assignment is the
+    // restore, not a finding), or written in a tear-down for the same tests.
+    const auto before = [&](const Expr* a, const Expr* b) {
+      return sources.isBeforeInTranslationUnit(sources.getFileLoc(a->getBeginLoc()),
+                                               sources.getFileLoc(b->getBeginLoc()));
+    };
+    const bool undone = llvm::any_of(writes, [&](const Write& other) {
+      if (&other == &write || other.variable->getCanonicalDecl() != variable) return false;
+      if (other.function == write.function) {
+        return (IsPlainAssignment(other.at) && before(write.at, other.at)) ||
+               (IsPlainAssignment(write.at) && before(other.at, write.at));
+      }
+      return (model.IsTearDown(other.function) && shares_tests(other.function, write.function)) ||
+             (model.IsTearDown(write.function) && shares_tests(other.function, write.function));
+    });
+    const bool guarded = llvm::any_of(guards, [&](const auto& guard) {
+      return guard.first->getCanonicalDecl() == variable &&
+             (guard.second == write.function || shares_tests(guard.second, write.function));
+    });
+    // Suite set-up of a fixture's own static member is the intended pattern.
+    const auto* method = dyn_cast<CXXMethodDecl>(write.function);
+    const bool suite_setup = method != nullptr && variable->isStaticDataMember() &&
+                             method->getIdentifier() &&
+                             (method->getName() == "SetUpTestSuite" ||
+                              method->getName() == "TearDownTestSuite" ||
+                              method->getName() == "SetUpTestCase" ||
+                              method->getName() == "TearDownTestCase") &&
+                             variable->getDeclContext() == method->getParent();
+    if (undone || guarded || suite_setup) continue;
+
+    const std::string what = Describe(write);
+    const std::string key = "global:" + QualifiedName(variable);
+    std::optional<FixItHint> guard;
+    const TestCase* body_test = model.TestOfBody(write.function);
+    if (body_test != nullptr && !write.through_accessor && IsCopyable(variable->getType())) {
+      const auto* body = dyn_cast_or_null<CompoundStmt>(write.function->getBody());
+      const CharSourceRange name_range = Lexer::makeFileCharRange(
+          CharSourceRange::getTokenRange(write.reference->getSourceRange()), sources,
+          context.getLangOpts());
+      if (body != nullptr && body->getLBracLoc().isFileID() && name_range.isValid()) {
+        const std::string spelled =
+            Lexer::getSourceText(name_range, sources, context.getLangOpts()).str();
+        std::string guard_name = "restore_";
+        for (const char c : variable->getName()) {
+          guard_name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+        }
+        const unsigned column = sources.getSpellingColumnNumber(body_test->macro_location);
+        guard = FixItHint::CreateInsertion(
+            body->getLBracLoc().getLocWithOffset(1),
+            "\n" + std::string(column + 1, ' ') + "xdist::ScopedRestore " + guard_name + "(" +
+                spelled + ");");
+      }
+    }
+    for (const TestCase* test : model.OwnersOf(write.function)) {
+      PlannedFinding finding;
+      finding.location = write.at->getBeginLoc();
+      finding.test = test;
+      finding.scope = Scope::kInProcess;
+      finding.resource_key = key;
+      finding.resource = QualifiedName(variable);
+      finding.message = "test '" + test->DisplayName() + "' writes " + what +
+                        " and does not restore it; later tests in the same process see the change";
+      if (guard && test == body_test) finding.fix_it.push_back(*guard);
+      finding.marker = MarkerStatement("XDIST_RESOURCE_LOCK", key);
+      findings.push_back(std::move(finding));
+    }
+  }
+  return findings;
+}
+
+}  // namespace xdist::analyzer
