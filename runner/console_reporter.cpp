@@ -136,6 +136,14 @@ void ConsoleReporter::DrawProgress() {
   progress_shown_ = true;
 }
 
+void ConsoleReporter::DrawProgressThrottled() {
+  if (!smart_) return;
+  const TimePoint now = clock_.Now();
+  if (progress_shown_ && now - last_draw_ < std::chrono::milliseconds(50)) return;
+  last_draw_ = now;
+  DrawProgress();
+}
+
 void ConsoleReporter::PrintLine(const std::string& line) {
   ClearProgress();
   std::fputs(line.c_str(), out_);
@@ -152,6 +160,12 @@ void ConsoleReporter::OnTestFinished(const TestResult& result) {
   ++done_;
   const bool failure = IsFailure(result.outcome);
   if (failure) ++failures_;
+  const bool permanent = failure || verbosity_ == Verbosity::kVerbose ||
+                         (!smart_ && verbosity_ == Verbosity::kNormal);
+  if (!permanent) {
+    DrawProgressThrottled();
+    return;
+  }
   ClearProgress();
   std::string word = DescribeOutcome(result.outcome);
   if (result.flaky) word = "flaky (passed on attempt " + std::to_string(result.attempts) + ")";
@@ -171,8 +185,7 @@ void ConsoleReporter::OnTestFinished(const TestResult& result) {
       if (text.back() != '\n') std::fputc('\n', out_);
     }
     std::fprintf(out_, "  in %s\n", binaries_[tests_[result.test].binary].label.c_str());
-  } else if (verbosity_ == Verbosity::kVerbose ||
-             (!smart_ && verbosity_ == Verbosity::kNormal)) {
+  } else {
     std::fprintf(out_, "%s\n", line.c_str());
   }
   DrawProgress();

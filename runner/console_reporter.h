@@ -64,6 +64,8 @@ class ConsoleReporter final : public Reporter {
   std::string Colored(const std::string& text, const char* code) const;
   void ClearProgress();
   void DrawProgress();
+  /// DrawProgress(), at most every 50 ms: thousands of tiny tests must not cost a redraw each.
+  void DrawProgressThrottled();
   int Width() const;
 
   std::FILE* out_;
@@ -79,6 +81,7 @@ class ConsoleReporter final : public Reporter {
   int failures_ = 0;
   std::map<int, std::size_t> running_;  ///< worker -> test
   bool progress_shown_ = false;
+  TimePoint last_draw_{};
 };
 
 }  // namespace xdist::run

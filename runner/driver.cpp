@@ -297,7 +297,23 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
     std::fprintf(context.out, "no tests collected\n");
     return RunStatus::kNoTests;
   }
-  if (shuffle_seed) std::fprintf(context.out, "shuffled with --seed %llu\n", static_cast<unsigned long long>(*shuffle_seed));
+  if (shuffle_seed) {
+    std::fprintf(context.out, "shuffled with --seed %llu\n",
+                 static_cast<unsigned long long>(*shuffle_seed));
+  }
+  if ((scheduler.mode == DistMode::kLoadFile || scheduler.mode == DistMode::kLoadScope) &&
+      known_count > 0) {
+    const Plan plan = SimulatePlan(tests, items, selected_prediction, scheduler);
+    if (plan.unit_lower_bound > plan.lower_bound * 1.05) {
+      std::fprintf(context.out,
+                   "note: --dist %s keeps each %s on one worker; the biggest takes %s, so the "
+                   "run cannot take less (LB(%d) is %s)\n",
+                   std::string(DistModeName(scheduler.mode)).c_str(),
+                   scheduler.mode == DistMode::kLoadFile ? "file" : "suite",
+                   FormatDuration(FromSeconds(plan.unit_lower_bound)).c_str(), workers,
+                   FormatDuration(FromSeconds(plan.lower_bound)).c_str());
+    }
+  }
 
   SessionConfig session_config;
   session_config.scheduler = scheduler;
