@@ -1,5 +1,9 @@
 #include "checks/HardcodedTmpPathCheck.h"
 
+#include <fcntl.h>
+
+#include <map>
+#include <numeric>
 #include <set>
 
 #include "ValueFlow.h"
@@ -13,16 +17,32 @@ using namespace clang;
 namespace {
 
 constexpr llvm::StringLiteral kDefaultTempDirectories = "/tmp;/var/tmp;/dev/shm";
+constexpr llvm::StringLiteral kDefaultPathParameterPattern =
+    "^(path|pathname|file|filename|file_name|filepath|file_path|dir|dirname|directory|db|"
+    "database|.*_path|.*_file|.*_filename|.*_dir|.*_directory)$";
+constexpr llvm::StringLiteral kDefaultReadFunctionPattern =
+    "^([Rr]ead|[Ll]oad|[Pp]arse|[Gg]et|[Ff]ind|[Ll]ist|[Cc]ount|[Ee]xists|[Ii]s|[Hh]as|[Ss]tat)"
+    "([A-Z0-9_]|$)";
 
-// The outermost namespace of `declaration` is std.
-bool InStd(const Decl* declaration) {
-  const DeclContext* context = declaration->getDeclContext();
+// sqlite3_open_v2 flags that let it change the file (sqlite3.h; stable interface).
+constexpr int64_t kSqliteOpenReadWrite = 0x2;
+constexpr int64_t kSqliteOpenCreate = 0x4;
+
+const NamespaceDecl* OutermostNamespace(const Decl* declaration) {
   const NamespaceDecl* outermost = nullptr;
-  for (; context != nullptr; context = context->getParent()) {
+  for (const DeclContext* context = declaration->getDeclContext(); context != nullptr;
+       context = context->getParent()) {
     if (const auto* space = dyn_cast<NamespaceDecl>(context)) outermost = space;
   }
-  return outermost != nullptr && outermost->getName() == "std";
+  return outermost;
 }
+
+bool IsNamed(const NamedDecl* declaration, std::initializer_list<llvm::StringRef> names) {
+  return declaration != nullptr && declaration->getIdentifier() != nullptr &&
+         llvm::is_contained(names, declaration->getName());
+}
+
+bool InStd(const Decl* declaration) { return IsNamed(OutermostNamespace(declaration), {"std"}); }
 
 bool InFilesystemNamespace(const Decl* declaration) {
   for (const DeclContext* context = declaration->getDeclContext(); context != nullptr;
@@ -32,11 +52,6 @@ bool InFilesystemNamespace(const Decl* declaration) {
     }
   }
   return false;
-}
-
-bool IsNamed(const NamedDecl* declaration, std::initializer_list<llvm::StringRef> names) {
-  return declaration != nullptr && declaration->getIdentifier() != nullptr &&
-         llvm::is_contained(names, declaration->getName());
 }
 
 bool IsStream(const CXXRecordDecl* record) {
@@ -54,28 +69,114 @@ const CXXRecordDecl* RecordOf(QualType type) {
   return type.getNonReferenceType()->getAsCXXRecordDecl();
 }
 
-// C library calls that create, open, remove or inspect the path they are given, and
-// which of their arguments are paths.
+// std::string, std::string_view, std::filesystem::path or a char pointer, by value
+// or by reference.
+bool IsStringLike(QualType type) {
+  const QualType value = type.getNonReferenceType();
+  if (value->isPointerType()) return value->getPointeeType()->isCharType();
+  const CXXRecordDecl* record = value->getAsCXXRecordDecl();
+  return IsStringOrPath(record) || (IsNamed(record, {"basic_string_view"}) && InStd(record));
+}
+
+std::optional<int64_t> ConstantArgument(const CallExpr& call, unsigned index,
+                                        const ASTContext& context) {
+  if (index >= call.getNumArgs()) return std::nullopt;
+  const Expr* argument = call.getArg(index);
+  Expr::EvalResult result;
+  if (argument->isValueDependent() || !argument->EvaluateAsInt(result, context)) {
+    return std::nullopt;
+  }
+  return result.Val.getInt().getExtValue();
+}
+
+// What a C library call does with the path it is given.
+enum class Access {
+  kRead,          // inspects or reads it
+  kWrite,         // creates, changes or removes the path arguments from `detail` on
+  kModeArgument,  // fopen-like: writes when the mode string (argument `detail`) has w, a or +
+  kFlagsArgument, // open-like: writes when the flags (argument `detail`) ask for it
+  kSqliteFlags,   // sqlite3_open_v2: writes unless the flags (argument `detail`) are read-only
+};
+
 struct PathFunction {
   llvm::StringRef name;
   unsigned first_path;
   unsigned last_path;
+  Access access;
+  unsigned detail;
 };
 constexpr PathFunction kPathFunctions[] = {
-    {"fopen", 0, 0},    {"fopen64", 0, 0},   {"freopen", 0, 0},  {"open", 0, 0},
-    {"open64", 0, 0},   {"openat", 1, 1},    {"creat", 0, 0},    {"creat64", 0, 0},
-    {"mkdir", 0, 0},    {"mkdirat", 1, 1},   {"rmdir", 0, 0},    {"unlink", 0, 0},
-    {"unlinkat", 1, 1}, {"remove", 0, 0},    {"rename", 0, 1},   {"renameat", 1, 3},
-    {"mkfifo", 0, 0},   {"mkfifoat", 1, 1},  {"mknod", 0, 0},    {"truncate", 0, 0},
-    {"chmod", 0, 0},    {"chown", 0, 0},     {"link", 0, 1},     {"symlink", 0, 1},
-    {"opendir", 0, 0},  {"stat", 0, 0},      {"lstat", 0, 0},    {"access", 0, 0},
-    {"utime", 0, 0},    {"sqlite3_open", 0, 0}, {"sqlite3_open_v2", 0, 0}, {"dlopen", 0, 0},
+    {"fopen", 0, 0, Access::kModeArgument, 1},    {"fopen64", 0, 0, Access::kModeArgument, 1},
+    {"freopen", 0, 0, Access::kModeArgument, 1},  {"open", 0, 0, Access::kFlagsArgument, 1},
+    {"open64", 0, 0, Access::kFlagsArgument, 1},  {"openat", 1, 1, Access::kFlagsArgument, 2},
+    {"creat", 0, 0, Access::kWrite, 0},           {"creat64", 0, 0, Access::kWrite, 0},
+    {"mkdir", 0, 0, Access::kWrite, 0},           {"mkdirat", 1, 1, Access::kWrite, 1},
+    {"rmdir", 0, 0, Access::kWrite, 0},           {"unlink", 0, 0, Access::kWrite, 0},
+    {"unlinkat", 1, 1, Access::kWrite, 1},        {"remove", 0, 0, Access::kWrite, 0},
+    {"rename", 0, 1, Access::kWrite, 0},          {"renameat", 1, 3, Access::kWrite, 1},
+    {"mkfifo", 0, 0, Access::kWrite, 0},          {"mkfifoat", 1, 1, Access::kWrite, 1},
+    {"mknod", 0, 0, Access::kWrite, 0},           {"truncate", 0, 0, Access::kWrite, 0},
+    {"chmod", 0, 0, Access::kWrite, 0},           {"chown", 0, 0, Access::kWrite, 0},
+    {"link", 0, 1, Access::kWrite, 1},            {"symlink", 0, 1, Access::kWrite, 1},
+    {"opendir", 0, 0, Access::kRead, 0},          {"stat", 0, 0, Access::kRead, 0},
+    {"lstat", 0, 0, Access::kRead, 0},            {"access", 0, 0, Access::kRead, 0},
+    {"utime", 0, 0, Access::kWrite, 0},           {"sqlite3_open", 0, 0, Access::kWrite, 0},
+    {"sqlite3_open_v2", 0, 0, Access::kSqliteFlags, 2}, {"dlopen", 0, 0, Access::kRead, 0},
 };
+
+// std::filesystem operations that change the file system, and which of their
+// arguments they change (copy's source and a link's target are only read).
+struct FilesystemWrite {
+  llvm::StringRef name;
+  unsigned first_written;
+  unsigned last_written;
+};
+constexpr FilesystemWrite kFilesystemWrites[] = {
+    {"create_directory", 0, 0}, {"create_directories", 0, 0}, {"create_directory_symlink", 1, 1},
+    {"create_hard_link", 1, 1}, {"create_symlink", 1, 1},     {"remove", 0, 0},
+    {"remove_all", 0, 0},       {"rename", 0, 1},             {"copy", 1, 1},
+    {"copy_file", 1, 1},        {"copy_symlink", 1, 1},       {"resize_file", 0, 0},
+    {"permissions", 0, 0},
+};
+
 constexpr llvm::StringLiteral kIpcFunctions[] = {"shm_open",   "sem_open",  "mq_open",
                                                  "shm_unlink", "sem_unlink", "mq_unlink"};
 constexpr llvm::StringLiteral kSocketPathSink = "sockaddr_un::sun_path";
 
-bool IsIpcSink(llvm::StringRef sink) { return llvm::is_contained(kIpcFunctions, sink); }
+bool WritesThrough(const PathFunction& function, const CallExpr& call, unsigned index,
+                   const ASTContext& context) {
+  switch (function.access) {
+    case Access::kRead:
+      return false;
+    case Access::kWrite:
+      return index >= function.detail;
+    case Access::kModeArgument: {
+      const StringLiteral* mode =
+          function.detail < call.getNumArgs()
+              ? dyn_cast<StringLiteral>(IgnoreWrappers(call.getArg(function.detail)))
+              : nullptr;
+      return mode == nullptr || mode->getString().find_first_of("wa+") != llvm::StringRef::npos;
+    }
+    case Access::kFlagsArgument: {
+      const std::optional<int64_t> flags = ConstantArgument(call, function.detail, context);
+      return !flags || (*flags & O_ACCMODE) != O_RDONLY || (*flags & (O_CREAT | O_TRUNC)) != 0;
+    }
+    case Access::kSqliteFlags: {
+      const std::optional<int64_t> flags = ConstantArgument(call, function.detail, context);
+      return !flags || (*flags & (kSqliteOpenReadWrite | kSqliteOpenCreate)) != 0;
+    }
+  }
+  return true;
+}
+
+bool FilesystemWrites(llvm::StringRef name, unsigned index) {
+  for (const FilesystemWrite& operation : kFilesystemWrites) {
+    if (operation.name == name) {
+      return index >= operation.first_written && index <= operation.last_written;
+    }
+  }
+  return false;
+}
 
 const ValueDecl* CopiedIntoMember(const Expr* destination) {
   const Expr* stripped = IgnoreWrappers(destination);
@@ -86,41 +187,82 @@ const ValueDecl* CopiedIntoMember(const Expr* destination) {
   return nullptr;
 }
 
+enum class SinkKind { kFile, kIpc, kSocketPath };
+
+/// A sink and what it does with the value.
+struct SinkInfo {
+  std::string name;
+  SinkKind kind = SinkKind::kFile;
+  bool writes = false;  ///< Creates, changes or removes the path (kFile).
+};
+
 class TmpPathPolicy : public SinkPolicy {
  public:
-  explicit TmpPathPolicy(const std::vector<std::string>& extra_sinks) : extra_sinks_(extra_sinks) {}
+  TmpPathPolicy(const ASTContext& context, const std::vector<std::string>& extra_sinks,
+                const llvm::Regex& path_parameter, const llvm::Regex& read_function)
+      : context_(context),
+        extra_sinks_(extra_sinks),
+        path_parameter_(path_parameter),
+        read_function_(read_function) {}
 
   std::optional<std::string> ArgumentSink(const Expr* call, const FunctionDecl* callee,
                                           unsigned index) const override {
+    std::optional<SinkInfo> info = Describe(call, callee, index);
+    if (!info) return std::nullopt;
+    return std::move(info->name);
+  }
+
+  /// The sink that argument `index` of `call` reaches, or std::nullopt.
+  std::optional<SinkInfo> Describe(const Expr* call, const FunctionDecl* callee,
+                                   unsigned index) const {
     if (const auto* constructor = dyn_cast<CXXConstructorDecl>(callee)) {
       const CXXRecordDecl* record = constructor->getParent();
-      if (IsStream(record) && index == 0) return "std::" + record->getName().substr(6).str();
-      if (InFilesystemNamespace(record) && !IsNamed(record, {"path"})) {
-        return "std::filesystem::" + record->getName().str();
+      if (IsStream(record)) {
+        if (index != 0) return std::nullopt;
+        return SinkInfo{"std::" + record->getName().substr(6).str(), SinkKind::kFile,
+                        !IsNamed(record, {"basic_ifstream"})};
       }
-      return std::nullopt;
+      if (InFilesystemNamespace(record)) {
+        if (IsNamed(record, {"path"})) return std::nullopt;
+        return SinkInfo{"std::filesystem::" + record->getName().str(), SinkKind::kFile, false};
+      }
+      return DefinedElsewhere(constructor, index, record->getQualifiedNameAsString(),
+                              record->getName());
     }
     if (const auto* method = dyn_cast<CXXMethodDecl>(callee)) {
-      if (IsNamed(method, {"open"}) && IsStream(method->getParent()) && index == 0) return "open";
-      return std::nullopt;
+      if (IsNamed(method, {"open"}) && IsStream(method->getParent())) {
+        if (index != 0) return std::nullopt;
+        return SinkInfo{"open", SinkKind::kFile, !IsNamed(method->getParent(), {"basic_ifstream"})};
+      }
+      if (method->getIdentifier() == nullptr) return std::nullopt;
+      return DefinedElsewhere(method, index, method->getQualifiedNameAsString(),
+                              method->getName());
     }
     if (callee->getIdentifier() == nullptr) return std::nullopt;
     const llvm::StringRef name = callee->getName();
-    if (InFilesystemNamespace(callee)) return "std::filesystem::" + name.str();
-    if (callee->getDeclContext()->isRecord()) return std::nullopt;
+    if (InFilesystemNamespace(callee)) {
+      return SinkInfo{"std::filesystem::" + name.str(), SinkKind::kFile,
+                      FilesystemWrites(name, index)};
+    }
     for (const PathFunction& function : kPathFunctions) {
       if (function.name == name && index >= function.first_path && index <= function.last_path) {
-        return name.str();
+        return SinkInfo{name.str(), SinkKind::kFile,
+                        WritesThrough(function, *cast<CallExpr>(call), index, context_)};
       }
     }
-    if (llvm::is_contained(kIpcFunctions, name) && index == 0) return name.str();
-    if (IsNamed(callee, {"strcpy", "strncpy", "memcpy", "snprintf", "strlcpy"}) && index >= 1) {
-      const auto* invocation = cast<CallExpr>(call);
-      const ValueDecl* destination = CopiedIntoMember(invocation->getArg(0));
-      if (IsNamed(destination, {"sun_path"})) return kSocketPathSink.str();
+    if (llvm::is_contained(kIpcFunctions, name) && index == 0) {
+      return SinkInfo{name.str(), SinkKind::kIpc, true};
     }
-    if (index == 0 && llvm::is_contained(extra_sinks_, name)) return name.str();
-    return std::nullopt;
+    if (IsNamed(callee, {"strcpy", "strncpy", "memcpy", "snprintf", "strlcpy"}) && index >= 1) {
+      const ValueDecl* destination = CopiedIntoMember(cast<CallExpr>(call)->getArg(0));
+      if (IsNamed(destination, {"sun_path"})) {
+        return SinkInfo{kSocketPathSink.str(), SinkKind::kSocketPath, true};
+      }
+    }
+    if (index == 0 && llvm::is_contained(extra_sinks_, name)) {
+      return SinkInfo{name.str(), SinkKind::kFile, true};
+    }
+    return DefinedElsewhere(callee, index, callee->getQualifiedNameAsString(), name);
   }
 
   bool MakesUnique(const Expr* other) const override {
@@ -135,8 +277,95 @@ class TmpPathPolicy : public SinkPolicy {
   }
 
  private:
+  // A user function whose body is in another translation unit: argument `index` is
+  // a sink when its parameter takes a string and is named like a path, unless the
+  // function returns a string (then it is taken to compute with the path, like
+  // NormalizePath). It writes unless its name says it reads (ReadFunctionPattern).
+  std::optional<SinkInfo> DefinedElsewhere(const FunctionDecl* function, unsigned index,
+                                           std::string shown, llvm::StringRef name) const {
+    if (context_.getSourceManager().isInSystemHeader(function->getLocation()) ||
+        IsNamed(OutermostNamespace(function), {"std", "testing", "xdist"}) ||
+        index >= function->getNumParams() || IsDefinedHere(function) ||
+        !IsStringLike(function->getParamDecl(index)->getType())) {
+      return std::nullopt;
+    }
+    if (!isa<CXXConstructorDecl>(function) && IsStringLike(function->getReturnType())) {
+      return std::nullopt;
+    }
+    const bool path_named = llvm::any_of(function->redecls(), [&](const FunctionDecl* redecl) {
+      const IdentifierInfo* parameter = redecl->getParamDecl(index)->getIdentifier();
+      return parameter != nullptr && path_parameter_.match(parameter->getName());
+    });
+    if (!path_named) return std::nullopt;
+    return SinkInfo{std::move(shown), SinkKind::kFile, !read_function_.match(name)};
+  }
+
+  static bool IsDefinedHere(const FunctionDecl* function) {
+    if (function->isDefined()) return true;
+    const FunctionDecl* pattern = function->getTemplateInstantiationPattern();
+    return pattern != nullptr && pattern->isDefined();
+  }
+
+  const ASTContext& context_;
   const std::vector<std::string>& extra_sinks_;
+  const llvm::Regex& path_parameter_;
+  const llvm::Regex& read_function_;
 };
+
+// What the sink of `hit` does with the value: the argument the value arrives
+// through is the ancestor of the last step that is a direct child of the call.
+std::optional<SinkInfo> DescribeHit(const TestModel& model, const TmpPathPolicy& policy,
+                                    const SinkHit& hit) {
+  const FunctionDecl* callee = nullptr;
+  llvm::ArrayRef<const Expr*> arguments;
+  if (const auto* construct = dyn_cast<CXXConstructExpr>(hit.at)) {
+    callee = construct->getConstructor();
+    arguments = llvm::ArrayRef(construct->getArgs(), construct->getNumArgs());
+  } else if (const auto* call = dyn_cast<CallExpr>(hit.at)) {
+    callee = call->getDirectCallee();
+    arguments = llvm::ArrayRef(call->getArgs(), call->getNumArgs());
+  }
+  if (callee == nullptr || hit.path.empty()) return std::nullopt;
+  const Stmt* current = hit.path.back().expression;
+  const Stmt* parent = model.ParentOf(current);
+  while (parent != nullptr && parent != hit.at) {
+    current = parent;
+    parent = model.ParentOf(current);
+  }
+  const auto* found = llvm::find(arguments, current);
+  if (parent == nullptr || found == arguments.end()) return std::nullopt;
+  return policy.Describe(hit.at, callee, static_cast<unsigned>(found - arguments.begin()));
+}
+
+// True when the value, somewhere on its way to the sink, is appended to another value
+// (`directory / "out.txt"`): it then names a path below that value, not one of its own.
+bool AppendedToOther(const TestModel& model, const TmpPathPolicy& policy, const SinkHit& hit) {
+  for (const Use& step : hit.path) {
+    const Stmt* current = step.expression;
+    for (const Stmt* parent = model.ParentOf(current); parent != nullptr && parent != hit.at;
+         current = parent, parent = model.ParentOf(current)) {
+      if (const auto* op = dyn_cast<CXXOperatorCallExpr>(parent)) {
+        if (op->getOperator() != OO_Plus && op->getOperator() != OO_Slash) break;
+        if (op->getNumArgs() > 0 && op->getArg(0) != current) return true;
+        continue;
+      }
+      if (const auto* construct = dyn_cast<CXXConstructExpr>(parent)) {
+        if (!policy.IsCarrier(construct->getConstructor()->getParent())) break;
+        continue;
+      }
+      if (const auto* call = dyn_cast<CXXMemberCallExpr>(parent)) {
+        if (call->getCallee() != current) break;
+        continue;
+      }
+      if (!isa<ImplicitCastExpr, ParenExpr, MaterializeTemporaryExpr, CXXBindTemporaryExpr,
+               FullExpr, CXXFunctionalCastExpr, CXXStaticCastExpr, MemberExpr,
+               ConditionalOperator>(parent)) {
+        break;
+      }
+    }
+  }
+  return false;
+}
 
 // The part of `path` below one of `directories`, or std::nullopt when it is not below
 // any (or names the directory itself).
@@ -152,6 +381,29 @@ std::optional<std::string> BelowTempDirectory(llvm::StringRef path,
     return rest.str();
   }
   return std::nullopt;
+}
+
+// A relative path without its leading "./" (the resource key adds one back).
+llvm::StringRef WithoutDotSlash(llvm::StringRef path) {
+  while (path.consume_front("./")) path = path.ltrim('/');
+  return path;
+}
+
+// The name a relative path keeps below xdist::TempPath, or std::nullopt when it has
+// none or climbs out of the directory ("..").
+std::optional<std::string> RelativeName(llvm::StringRef path) {
+  const llvm::StringRef name = WithoutDotSlash(path);
+  if (name.empty()) return std::nullopt;
+  llvm::SmallVector<llvm::StringRef, 8> parts;
+  name.split(parts, '/');
+  if (llvm::is_contained(parts, "..")) return std::nullopt;
+  return name.str();
+}
+
+// Whether a literal not starting with '/' can be a file name at all.
+bool CouldBeRelativePath(llvm::StringRef value) {
+  return !value.empty() && value.size() < 4096 &&
+         llvm::none_of(value, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 // The field whose initialiser contains `expression`, if any.
@@ -224,6 +476,101 @@ std::optional<FixItHint> TempPathRewrite(const TestModel& model, const StringLit
                                       "xdist::TempPath(" + QuoteString(rest) + ")" + suffix);
 }
 
+// One use of a shared path that is reported: a sink hit, the test it runs in, and
+// where in that test's code the value enters.
+struct Reported {
+  const TestCase* test = nullptr;
+  SourceLocation location;
+  std::string sink;
+  SinkKind kind = SinkKind::kFile;
+  bool concatenated = false;
+};
+
+// A literal that may name a shared path, and what the analysis learnt about it.
+struct Candidate {
+  enum class Role {
+    kFinding,    // reaches a sink that counts
+    kCompanion,  // only reads the path (relative paths): rewritten with the findings
+    kData,       // used as data: rewriting it would change what the test checks
+  };
+  const StringLiteral* literal = nullptr;
+  std::string value;
+  bool relative = false;
+  Role role = Role::kData;
+  std::vector<Reported> reported;
+  std::set<const TestCase*> tests;     ///< The tests it runs in.
+  std::optional<FixItHint> rewrite;    ///< Its own xdist::TempPath rewrite, when safe.
+};
+
+// The tests whose code the value of `hit` passes through first, with the location.
+template <typename Callback>
+void AttributeToTests(const TestModel& model, const SinkHit& hit, Callback&& callback) {
+  for (const Use& step : hit.path) {
+    const std::vector<const TestCase*> owners = model.OwnersOf(step.function);
+    if (owners.empty()) continue;
+    for (const TestCase* test : owners) callback(test, step.expression->getBeginLoc());
+    return;
+  }
+}
+
+// Union-find over candidate indexes.
+class Components {
+ public:
+  explicit Components(size_t size) : parent_(size) {
+    std::iota(parent_.begin(), parent_.end(), size_t{0});
+  }
+  size_t Find(size_t index) {
+    while (parent_[index] != index) index = parent_[index] = parent_[parent_[index]];
+    return index;
+  }
+  void Join(size_t a, size_t b) { parent_[Find(a)] = Find(b); }
+
+ private:
+  std::vector<size_t> parent_;
+};
+
+PlannedFinding Plan(const Candidate& candidate, const Reported& use) {
+  PlannedFinding finding;
+  finding.location = use.location;
+  finding.test = use.test;
+  finding.scope = Scope::kCrossProcess;
+  finding.resource = candidate.value;
+  const std::string shown = "'" + candidate.value + "'";
+  const std::string sink = use.kind == SinkKind::kSocketPath ? "sun_path" : use.sink;
+  const std::string who = "test '" + use.test->DisplayName() + "'";
+  if (use.kind == SinkKind::kIpc) {
+    finding.resource_key = "ipc:" + candidate.value;
+    finding.message = who + " passes fixed IPC name " + shown + " to " + sink +
+                      "; tests running in parallel share it";
+    finding.marker = MarkerStatement("XDIST_RESOURCE_LOCK", finding.resource_key);
+  } else if (candidate.relative) {
+    // The working directory is only known when the test runs: "./" stands for it.
+    const std::string path = "./" + WithoutDotSlash(candidate.value).str();
+    if (use.concatenated) {
+      finding.resource_key = "file:" + path + "*";
+      finding.message = who + " builds a path on fixed prefix " + shown +
+                        " in the working directory for " + sink + "; parallel workers share it";
+      finding.marker = MarkerStatement("XDIST_NO_PARALLEL", "uses paths under " + path);
+    } else {
+      finding.resource_key = "file:" + path;
+      finding.message =
+          who + " writes fixed path " + shown + " in the working directory; parallel workers share it";
+      finding.marker = MarkerStatement("XDIST_RESOURCE_LOCK", finding.resource_key);
+    }
+  } else if (use.concatenated) {
+    finding.resource_key = "file:" + candidate.value + "*";
+    finding.message = who + " builds a path on fixed prefix " + shown + " for " + sink +
+                      "; tests running in parallel share it";
+    finding.marker = MarkerStatement("XDIST_NO_PARALLEL", "uses paths under " + candidate.value);
+  } else {
+    finding.resource_key = "file:" + candidate.value;
+    finding.message = who + " passes fixed path " + shown + " to " + sink +
+                      "; tests running in parallel share it";
+    finding.marker = MarkerStatement("XDIST_RESOURCE_LOCK", finding.resource_key);
+  }
+  return finding;
+}
+
 }  // namespace
 
 HardcodedTmpPathCheck::HardcodedTmpPathCheck(llvm::StringRef name,
@@ -231,95 +578,176 @@ HardcodedTmpPathCheck::HardcodedTmpPathCheck(llvm::StringRef name,
     : XdistCheck(name, context),
       temp_directories_option_(Options.get("TempDirectories", kDefaultTempDirectories).str()),
       extra_sinks_option_(Options.get("ExtraSinkFunctions", "").str()),
+      path_parameter_option_(
+          Options.get("PathParameterPattern", kDefaultPathParameterPattern).str()),
+      read_function_option_(Options.get("ReadFunctionPattern", kDefaultReadFunctionPattern).str()),
+      relative_paths_(ParseBool("RelativePaths", Options.get("RelativePaths", "true"), true)),
       temp_directories_(SplitList(temp_directories_option_)),
-      extra_sinks_(SplitList(extra_sinks_option_)) {}
+      extra_sinks_(SplitList(extra_sinks_option_)),
+      path_parameter_pattern_(Compile("PathParameterPattern", path_parameter_option_,
+                                      kDefaultPathParameterPattern, llvm::Regex::IgnoreCase)),
+      read_function_pattern_(Compile("ReadFunctionPattern", read_function_option_,
+                                     kDefaultReadFunctionPattern, llvm::Regex::NoFlags)) {}
+
+// OptionsView::get<bool> is not usable here: g++ and clang mangle its enable_if
+// return type differently, so the symbol in libclangTidy.a does not link.
+bool HardcodedTmpPathCheck::ParseBool(llvm::StringRef option, llvm::StringRef value,
+                                      bool fallback) const {
+  if (value.equals_insensitive("true") || value == "1") return true;
+  if (value.equals_insensitive("false") || value == "0") return false;
+  configurationDiag("invalid value '%0' for option '%1': expected true or false",
+                    DiagnosticIDs::Error)
+      << value << option;
+  return fallback;
+}
+
+llvm::Regex HardcodedTmpPathCheck::Compile(llvm::StringRef option, const std::string& pattern,
+                                           llvm::StringRef fallback,
+                                           llvm::Regex::RegexFlags flags) const {
+  llvm::Regex regex(pattern, flags);
+  std::string error;
+  if (regex.isValid(error)) return regex;
+  configurationDiag("invalid regular expression '%0' for option '%1': %2; using the default",
+                    DiagnosticIDs::Error)
+      << pattern << option << error;
+  return llvm::Regex(fallback, flags);
+}
 
 void HardcodedTmpPathCheck::storeOptions(clang::tidy::ClangTidyOptions::OptionMap& options) {
   Options.store(options, "TempDirectories", temp_directories_option_);
   Options.store(options, "ExtraSinkFunctions", extra_sinks_option_);
+  Options.store(options, "PathParameterPattern", path_parameter_option_);
+  Options.store(options, "ReadFunctionPattern", read_function_option_);
+  Options.store(options, "RelativePaths", relative_paths_ ? "true" : "false");
 }
 
 std::vector<PlannedFinding> HardcodedTmpPathCheck::Analyze(const TestModel& model) {
   const SourceManager& sources = model.Context().getSourceManager();
-  const TmpPathPolicy policy(extra_sinks_);
-  std::vector<PlannedFinding> findings;
+  const TmpPathPolicy policy(model.Context(), extra_sinks_, path_parameter_pattern_,
+                             read_function_pattern_);
+  std::vector<Candidate> candidates;
 
   for (const Use& site : model.StringLiterals()) {
     const auto* literal = cast<StringLiteral>(site.expression);
     if (!literal->isOrdinary()) continue;
     const llvm::StringRef value = literal->getString();
-    if (!value.starts_with("/") || value.ends_with("XXXXXX")) continue;
+    const bool relative = !value.starts_with("/");
+    if (relative && (!relative_paths_ || !CouldBeRelativePath(value))) continue;
+    if (value.ends_with("XXXXXX")) continue;
     // __FILE__ and other macro-made literals are not the user's.
     const SourceLocation spelling = sources.getSpellingLoc(literal->getBeginLoc());
     if (sources.isWrittenInScratchSpace(spelling) || sources.isInSystemHeader(spelling)) continue;
 
-    const std::optional<std::string> below = BelowTempDirectory(value, temp_directories_);
+    const std::optional<std::string> below =
+        relative ? std::nullopt : BelowTempDirectory(value, temp_directories_);
+    const std::optional<std::string> name = relative ? RelativeName(value) : below;
     const FlowResult flow = TraceValue(model, policy, literal, site.function);
     if (flow.made_unique) continue;
 
-    std::set<const TestCase*> reported;
-    bool fixable = !flow.data_use && !flow.static_storage && below.has_value();
-    std::vector<std::pair<const SinkHit*, std::pair<const TestCase*, SourceLocation>>> planned;
+    Candidate candidate;
+    candidate.literal = literal;
+    candidate.value = value.str();
+    candidate.relative = relative;
+    bool rewritable = !flow.data_use && !flow.static_storage && name.has_value();
+    bool reads = false;
     for (const SinkHit& hit : flow.hits) {
-      const bool ipc = IsIpcSink(hit.sink);
-      if (!ipc && !below) continue;
-      if (ipc || hit.sink == kSocketPathSink || hit.concatenated) fixable = false;
-      // Attribute the hit to the tests owning the first step that runs in test code.
-      for (const Use& step : hit.path) {
-        const std::vector<const TestCase*> owners = model.OwnersOf(step.function);
-        if (owners.empty()) continue;
-        for (const TestCase* test : owners) {
-          if (reported.insert(test).second) {
-            planned.push_back({&hit, {test, step.expression->getBeginLoc()}});
-          }
+      const std::optional<SinkInfo> info = DescribeHit(model, policy, hit);
+      if (!info) {
+        rewritable = false;
+        continue;
+      }
+      const bool appended = relative && AppendedToOther(model, policy, hit);
+      if (info->kind != SinkKind::kFile || hit.concatenated || appended) rewritable = false;
+      // A relative path is shared only where something writes it: tests read their
+      // data files from the working directory legitimately.
+      const bool counts = relative ? info->kind == SinkKind::kFile && info->writes && !appended
+                                   : info->kind == SinkKind::kIpc || below.has_value();
+      const bool read = relative && info->kind == SinkKind::kFile && !info->writes && !appended;
+      if (!counts && !read) continue;
+      reads = reads || read;
+      AttributeToTests(model, hit, [&](const TestCase* test, SourceLocation location) {
+        candidate.tests.insert(test);
+        // One finding per test and literal, at the first way the test uses it.
+        if (counts && llvm::none_of(candidate.reported,
+                                    [&](const Reported& other) { return other.test == test; })) {
+          candidate.reported.push_back({test, location, info->name, info->kind, hit.concatenated});
         }
-        break;
-      }
+      });
     }
-    if (planned.empty()) continue;
 
-    if (fixable) {
-      const bool per_test = site.function != nullptr
-                                ? model.RunsPerTest(site.function)
-                                : [&] {
-                                    const FieldDecl* field = InitialisedField(model, literal);
-                                    return field != nullptr &&
-                                           model.IsFixture(dyn_cast<CXXRecordDecl>(field->getParent()));
-                                  }();
-      fixable = per_test;
+    if (!candidate.reported.empty()) {
+      candidate.role = Candidate::Role::kFinding;
+    } else if (reads && !candidate.tests.empty()) {
+      candidate.role = Candidate::Role::kCompanion;
+    } else if (flow.data_use || flow.hits.empty()) {
+      candidate.role = Candidate::Role::kData;
+      const std::vector<const TestCase*> owners = model.OwnersOf(site.function);
+      candidate.tests.insert(owners.begin(), owners.end());
+    } else {
+      continue;  // Only reaches other paths or names: not this path.
     }
-    std::optional<FixItHint> rewrite;
-    if (fixable) rewrite = TempPathRewrite(model, literal, *below);
+    if (candidate.tests.empty()) continue;
 
-    for (const auto& [hit, target] : planned) {
-      const auto& [test, location] = target;
-      PlannedFinding finding;
-      finding.location = location;
-      finding.test = test;
-      finding.scope = Scope::kCrossProcess;
-      const std::string shown = "'" + value.str() + "'";
-      const std::string sink = hit->sink == kSocketPathSink ? "sun_path" : hit->sink;
-      const std::string who = "test '" + test->DisplayName() + "'";
-      if (IsIpcSink(hit->sink)) {
-        finding.resource_key = "ipc:" + value.str();
-        finding.message = who + " passes fixed IPC name " + shown + " to " + sink +
-                          "; tests running in parallel share it";
-        finding.marker = MarkerStatement("XDIST_RESOURCE_LOCK", finding.resource_key);
-      } else if (hit->concatenated) {
-        finding.resource_key = "file:" + value.str() + "*";
-        finding.message = who + " builds a path on fixed prefix " + shown + " for " + sink +
-                          "; tests running in parallel share it";
-        finding.marker =
-            MarkerStatement("XDIST_NO_PARALLEL", "uses paths under " + value.str());
-      } else {
-        finding.resource_key = "file:" + value.str();
-        finding.message = who + " passes fixed path " + shown + " to " + sink +
-                          "; tests running in parallel share it";
-        finding.marker = MarkerStatement("XDIST_RESOURCE_LOCK", finding.resource_key);
+    if (candidate.role != Candidate::Role::kData && rewritable) {
+      // TempPath names the current test's directory: only code that runs while a
+      // test is current (not SetUpTestSuite, not static initialisers) may call it.
+      const bool per_test = site.function != nullptr ? model.RunsPerTest(site.function) : [&] {
+        const FieldDecl* field = InitialisedField(model, literal);
+        return field != nullptr && model.IsFixture(dyn_cast<CXXRecordDecl>(field->getParent()));
+      }();
+      if (per_test) candidate.rewrite = TempPathRewrite(model, literal, *name);
+    }
+    candidates.push_back(std::move(candidate));
+  }
+
+  // Every use of one path in one test is rewritten together or not at all: a test
+  // that writes "/tmp/r.txt" and reads it back must read the file it wrote, and a
+  // test that also compares the path as data keeps the path (and gets a marker).
+  Components components(candidates.size());
+  std::map<std::pair<std::string, const TestCase*>, std::vector<size_t>> uses;
+  for (size_t index = 0; index < candidates.size(); ++index) {
+    for (const TestCase* test : candidates[index].tests) {
+      uses[{candidates[index].value, test}].push_back(index);
+    }
+  }
+  for (const auto& [key, members] : uses) {
+    const bool reported = llvm::any_of(members, [&](size_t index) {
+      return candidates[index].role == Candidate::Role::kFinding;
+    });
+    if (!reported) continue;
+    for (size_t member : members) components.Join(member, members.front());
+  }
+  std::map<size_t, std::vector<size_t>> members_of;
+  for (size_t index = 0; index < candidates.size(); ++index) {
+    members_of[components.Find(index)].push_back(index);
+  }
+
+  std::vector<PlannedFinding> findings;
+  for (const auto& [root, members] : members_of) {
+    const bool fixable = llvm::all_of(
+        members, [&](size_t index) { return candidates[index].rewrite.has_value(); });
+    bool anchored = false;
+    for (size_t index : members) {
+      const Candidate& candidate = candidates[index];
+      if (candidate.role != Candidate::Role::kFinding) continue;
+      std::vector<FixItHint> fix_it;
+      if (fixable) {
+        fix_it.push_back(*candidate.rewrite);
+        // The companions' rewrites travel with one finding, so they apply once.
+        if (!anchored) {
+          for (size_t other : members) {
+            if (candidates[other].role == Candidate::Role::kCompanion) {
+              fix_it.push_back(*candidates[other].rewrite);
+            }
+          }
+          anchored = true;
+        }
       }
-      finding.resource = value.str();
-      if (rewrite) finding.fix_it.push_back(*rewrite);
-      findings.push_back(std::move(finding));
+      for (const Reported& use : candidate.reported) {
+        PlannedFinding finding = Plan(candidate, use);
+        finding.fix_it = fix_it;
+        findings.push_back(std::move(finding));
+      }
     }
   }
   return findings;
