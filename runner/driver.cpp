@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
+#include <system_error>
 
 #include "clock.h"
 #include "console_reporter.h"
@@ -19,6 +21,7 @@
 #include "junit_writer.h"
 #include "plan.h"
 #include "posix_launcher.h"
+#include "sandbox.h"
 #include "scheduler.h"
 #include "session.h"
 #include "shard.h"
@@ -191,6 +194,22 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
     binaries.push_back({error ? path : absolute.lexically_normal().string(), path});
   }
 
+  // --isolate: what the machine allows decides before anything runs (docs/isolation.md).
+  IsolationLevels isolation;
+  if (options.isolation) {
+    const Expected<ResolvedIsolation> resolved = ResolveIsolation(*options.isolation, Probe());
+    if (!resolved) return fail(resolved.error().message);
+    for (const std::string& warning : resolved->warnings) {
+      std::fprintf(err, "xdist-run: warning: %s\n", warning.c_str());
+    }
+    isolation = resolved->levels;
+  }
+  const auto print_isolation = [&] {
+    if (options.isolation) {
+      std::fprintf(context.out, "isolation: %s\n", DescribeIsolation(isolation).c_str());
+    }
+  };
+
   const std::string run_uid = MakeRunUid();
   const std::string temp_base = GetEnv(context.env, "TMPDIR").value_or("/tmp");
   Expected<WorkerSpace> space = WorkerSpace::Create(
@@ -289,6 +308,7 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
 
   if (options.collect_only) {
     PrintCollected(context.out, binaries, tests, selected_prediction, items, scheduler);
+    print_isolation();
     space->Remove();
     return tests.empty() ? RunStatus::kNoTests : RunStatus::kAllPassed;
   }
@@ -326,6 +346,29 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
   for (int slot = 0; slot < workers; ++slot) {
     session_config.slot_env.push_back(space->WorkerEnv(context.env, slot, workers, run_uid));
   }
+  // One sandbox per worker slot, entered by each of its test processes.
+  std::vector<std::unique_ptr<WorkerSandbox>> sandboxes;
+  if (isolation.Any()) {
+    std::error_code cwd_error;
+    SandboxOptions sandbox_options;
+    sandbox_options.levels = isolation;
+    sandbox_options.run_dir = space->root();
+    sandbox_options.cwd = std::filesystem::current_path(cwd_error);
+    for (const Binary& binary : binaries) sandbox_options.visible_paths.emplace_back(binary.path);
+    sandbox_options.keep = options.keep_tmp;
+    for (int slot = 0; slot < workers; ++slot) {
+      sandbox_options.slot = slot;
+      Expected<std::unique_ptr<WorkerSandbox>> sandbox = WorkerSandbox::Create(sandbox_options);
+      if (!sandbox) {
+        sandboxes.clear();
+        space->Remove();
+        return fail(sandbox.error().message);
+      }
+      session_config.slot_setup.push_back(&(*sandbox)->Setup(false));
+      session_config.slot_network_setup.push_back(&(*sandbox)->Setup(true));
+      sandboxes.push_back(std::move(*sandbox));
+    }
+  }
 
   const bool color = UseColor(options.color, context);
   const bool smart = context.out_is_terminal &&
@@ -336,6 +379,7 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
   Session session(launcher, clock, reporter, binaries, tests, items, selected_prediction,
                   session_config);
   const SessionSummary summary = session.Run();
+  print_isolation();
   reporter.PrintSummary(summary.results, summary.not_run, summary.wall, options.durations);
 
   // History: what ran to an end, pass or fail (a flaky pass counts as a failure, so it goes

@@ -91,6 +91,10 @@ int main(int argc, char** argv) {
   app.add_flag("--keep-tmp", options.keep_tmp, "keep the worker directories after a green run");
   app.add_option("--cache-dir", options.cache_dir, "duration history directory")
       ->default_str(".xdist-cache");
+  std::string isolate;
+  app.add_option("--isolate", isolate,
+                 "net,tmp,cwd|all|auto: a private network, /tmp and working directory per "
+                 "worker (docs/isolation.md)");
   app.add_option("--shard", shard, "run part K of N (1-based), balanced by duration history");
 
   try {
@@ -138,6 +142,11 @@ int main(int argc, char** argv) {
   if (quiet && verbose) return usage("-q and -v exclude each other");
   if (quiet) options.verbosity = Verbosity::kQuiet;
   if (verbose) options.verbosity = Verbosity::kVerbose;
+  if (!isolate.empty()) {
+    const Expected<IsolationRequest> request = ParseIsolation(isolate);
+    if (!request) return usage(request.error().message);
+    options.isolation = *request;
+  }
   if (!shard.empty()) {
     const Expected<ShardSpec> spec = ParseShard(shard);
     if (!spec) return usage(spec.error().message);

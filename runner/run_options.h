@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "console_reporter.h"
+#include "sandbox.h"
 #include "scheduler.h"
 #include "shard.h"
 
@@ -34,6 +35,7 @@ struct RunOptions {
   Verbosity verbosity = Verbosity::kNormal;
   ColorMode color = ColorMode::kAuto;
   bool keep_tmp = false;
+  std::optional<IsolationRequest> isolation;  ///< --isolate; nullopt without it
   std::string cache_dir = ".xdist-cache";
   std::optional<ShardSpec> shard;
 };

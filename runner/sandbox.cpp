@@ -113,7 +113,7 @@ std::string DescribeIsolation(const IsolationLevels& levels) {
   return text.empty() ? "none" : text;
 }
 
-SandboxResult<IsolationRequest> ParseIsolation(std::string_view text) {
+Expected<IsolationRequest> ParseIsolation(std::string_view text) {
   static constexpr const char* kAccepted = "net, tmp, cwd, a comma-separated list of them, all or auto";
   IsolationRequest request;
   if (text == "all" || text == "auto") {
@@ -121,7 +121,7 @@ SandboxResult<IsolationRequest> ParseIsolation(std::string_view text) {
     request.automatic = text == "auto";
     return request;
   }
-  if (text.empty()) return SandboxError{std::string("--isolate needs a value: ") + kAccepted};
+  if (text.empty()) return Error{std::string("--isolate needs a value: ") + kAccepted};
   while (true) {
     const size_t comma = text.find(',');
     const std::string_view word = text.substr(0, comma);
@@ -132,7 +132,7 @@ SandboxResult<IsolationRequest> ParseIsolation(std::string_view text) {
     } else if (word == "cwd") {
       request.levels.cwd = true;
     } else {
-      return SandboxError{"--isolate: unknown level '" + std::string(word) +
+      return Error{"--isolate: unknown level '" + std::string(word) +
                           "'; expected " + kAccepted};
     }
     if (comma == std::string_view::npos) break;
@@ -190,7 +190,7 @@ ProbeResult Probe() {
   return result;
 }
 
-SandboxResult<ResolvedIsolation> ResolveIsolation(const IsolationRequest& request,
+Expected<ResolvedIsolation> ResolveIsolation(const IsolationRequest& request,
                                                   const ProbeResult& probe) {
   ResolvedIsolation resolved;
   const std::array<std::tuple<const char*, bool, bool, const std::string*>, 3> levels{{
@@ -214,7 +214,7 @@ SandboxResult<ResolvedIsolation> ResolveIsolation(const IsolationRequest& reques
       errors += (errors.empty() ? "" : "\n") + line;
     }
   }
-  if (!errors.empty()) return SandboxError{errors};
+  if (!errors.empty()) return Error{errors};
   return resolved;
 }
 
@@ -255,10 +255,10 @@ const ChildSetup& WorkerSandbox::Setup(bool needs_network) const {
   return needs_network ? *on_host_network_ : *isolated_;
 }
 
-SandboxResult<std::unique_ptr<WorkerSandbox>> WorkerSandbox::Create(
+Expected<std::unique_ptr<WorkerSandbox>> WorkerSandbox::Create(
     const SandboxOptions& options) {
   const IsolationLevels& levels = options.levels;
-  if (!levels.Any()) return SandboxError{"no isolation level requested"};
+  if (!levels.Any()) return Error{"no isolation level requested"};
   PlanInput input;
   input.levels = levels;
   input.uid = ::geteuid();
@@ -267,12 +267,12 @@ SandboxResult<std::unique_ptr<WorkerSandbox>> WorkerSandbox::Create(
   std::error_code error;
   input.run_dir = fs::canonical(options.run_dir, error);
   if (error) {
-    return SandboxError{"the run directory " + options.run_dir.string() + ": " +
+    return Error{"the run directory " + options.run_dir.string() + ": " +
                         error.message()};
   }
   input.cwd = fs::canonical(options.cwd, error);
   if (error) {
-    return SandboxError{"the working directory " + options.cwd.string() + ": " +
+    return Error{"the working directory " + options.cwd.string() + ": " +
                         error.message()};
   }
   for (const fs::path& path : options.visible_paths) {
@@ -290,12 +290,12 @@ SandboxResult<std::unique_ptr<WorkerSandbox>> WorkerSandbox::Create(
     if (!seen) input.tmp_targets.emplace_back(std::move(resolved), name);
   }
   input.private_dir = input.run_dir / ("sandbox-gw" + std::to_string(options.slot));
-  SandboxResult<HolderPlan> plan = BuildHolderPlan(input);
-  if (!plan) return SandboxError{"--isolate " + plan.error()};
+  Expected<HolderPlan> plan = BuildHolderPlan(input);
+  if (!plan) return Error{"--isolate " + plan.error().message};
 
   fs::create_directories(input.private_dir, error);
   if (error) {
-    return SandboxError{"--isolate: creating " + input.private_dir.string() + ": " +
+    return Error{"--isolate: creating " + input.private_dir.string() + ": " +
                         error.message()};
   }
   // From here on the destructor removes the private directory on every path.
@@ -305,13 +305,13 @@ SandboxResult<std::unique_ptr<WorkerSandbox>> WorkerSandbox::Create(
   int report_pipe[2];
   int release_pipe[2];
   if (::pipe2(report_pipe, O_CLOEXEC) != 0) {
-    return SandboxError{"--isolate: pipe: " + ErrnoText(errno)};
+    return Error{"--isolate: pipe: " + ErrnoText(errno)};
   }
   if (::pipe2(release_pipe, O_CLOEXEC) != 0) {
     const int pipe_error = errno;
     ::close(report_pipe[0]);
     ::close(report_pipe[1]);
-    return SandboxError{"--isolate: pipe: " + ErrnoText(pipe_error)};
+    return Error{"--isolate: pipe: " + ErrnoText(pipe_error)};
   }
   const pid_t runner = ::getpid();
   const pid_t holder = ::fork();
@@ -326,7 +326,7 @@ SandboxResult<std::unique_ptr<WorkerSandbox>> WorkerSandbox::Create(
   if (holder < 0) {
     ::close(report_pipe[0]);
     ::close(release_pipe[1]);
-    return SandboxError{"--isolate: fork: " + ErrnoText(fork_error)};
+    return Error{"--isolate: fork: " + ErrnoText(fork_error)};
   }
   HolderReport report;
   const bool reported = ReadAll(report_pipe[0], &report, sizeof report);
@@ -354,7 +354,7 @@ SandboxResult<std::unique_ptr<WorkerSandbox>> WorkerSandbox::Create(
   }
   ::close(release_pipe[1]);
   WaitFor(holder);
-  if (!failure.empty()) return SandboxError{"--isolate " + failure};
+  if (!failure.empty()) return Error{"--isolate " + failure};
 
   sandbox->isolated_ = std::make_unique<Entry>(runner, sandbox->user_fd_,
                                                sandbox->mount_fd_, sandbox->net_fd_);

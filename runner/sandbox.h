@@ -10,37 +10,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
 #include <vector>
 
 #include "child_setup.h"
+#include "expected.h"
 
 namespace xdist::run {
-
-/// Why isolation cannot be had, in words fit for the user ("tmp: mount(...) failed: ...").
-struct SandboxError {
-  std::string message;
-};
-
-/// A value or a SandboxError; library code returns this, only main() picks exit codes.
-template <typename T>
-class SandboxResult {
- public:
-  SandboxResult(T value) : state_(std::move(value)) {}             // NOLINT: implicit by design
-  SandboxResult(SandboxError error) : state_(std::move(error)) {}  // NOLINT: implicit by design
-
-  explicit operator bool() const { return state_.index() == 0; }
-  T& operator*() { return std::get<0>(state_); }
-  const T& operator*() const { return std::get<0>(state_); }
-  T* operator->() { return &std::get<0>(state_); }
-  const T* operator->() const { return &std::get<0>(state_); }
-  /// The error; only valid when the result holds no value.
-  const std::string& error() const { return std::get<1>(state_).message; }
-
- private:
-  std::variant<T, SandboxError> state_;
-};
 
 /// Which parts of a worker's environment are private to it.
 struct IsolationLevels {
@@ -63,7 +38,7 @@ struct IsolationRequest {
 
 /// Parses `net`, `tmp`, `cwd`, a comma-separated list of them, `all` or `auto`.
 /// Errors name the offending word and list the accepted ones.
-SandboxResult<IsolationRequest> ParseIsolation(std::string_view text);
+Expected<IsolationRequest> ParseIsolation(std::string_view text);
 
 /// What this machine lets the current user do. For every level that is missing,
 /// `*_unavailable` says which operation failed and why; it is empty otherwise.
@@ -88,7 +63,7 @@ struct ResolvedIsolation {
 /// Checks a request against what the machine supports: for explicit levels, any
 /// unavailable one is an error naming it and why (the runner then exits 2); `auto`
 /// keeps what is available and warns about the rest.
-SandboxResult<ResolvedIsolation> ResolveIsolation(const IsolationRequest& request,
+Expected<ResolvedIsolation> ResolveIsolation(const IsolationRequest& request,
                                                   const ProbeResult& probe);
 
 /// What one worker slot's sandbox is built from.
@@ -124,7 +99,7 @@ class WorkerSandbox {
   /// Builds the sandbox. Errors name the level, the operation and the reason.
   /// Must be called from a thread that lives as long as the run: the holder is
   /// killed (PR_SET_PDEATHSIG) when the thread that forked it ends.
-  static SandboxResult<std::unique_ptr<WorkerSandbox>> Create(const SandboxOptions& options);
+  static Expected<std::unique_ptr<WorkerSandbox>> Create(const SandboxOptions& options);
 
   WorkerSandbox(const WorkerSandbox&) = delete;
   WorkerSandbox& operator=(const WorkerSandbox&) = delete;

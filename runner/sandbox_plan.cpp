@@ -57,10 +57,10 @@ std::string EscapeOverlayPath(const std::string& path) {
   return out;
 }
 
-SandboxResult<HolderPlan> BuildHolderPlan(const PlanInput& input) {
+Expected<HolderPlan> BuildHolderPlan(const PlanInput& input) {
   using Kind = HolderStep::Kind;
   const IsolationLevels& levels = input.levels;
-  if (!levels.Any()) return SandboxError{"no isolation level requested"};
+  if (!levels.Any()) return Error{"no isolation level requested"};
 
   HolderPlan plan;
   auto unshare = [&](int flag, const std::string& level, const char* what) {
@@ -93,12 +93,12 @@ SandboxResult<HolderPlan> BuildHolderPlan(const PlanInput& input) {
   const fs::path& cwd = input.cwd;
   if (levels.cwd) {
     if (cwd == cwd.root_path()) {
-      return SandboxError{"cwd: the working directory is " + cwd.string() +
+      return Error{"cwd: the working directory is " + cwd.string() +
                           "; overlaying the whole file system is not supported, run from a "
                           "project directory"};
     }
     if (IsInsideOrEqual(cwd, input.run_dir)) {
-      return SandboxError{"cwd: the working directory " + cwd.string() +
+      return Error{"cwd: the working directory " + cwd.string() +
                           " lies inside the run directory " + input.run_dir.string()};
     }
   }
@@ -131,7 +131,7 @@ SandboxResult<HolderPlan> BuildHolderPlan(const PlanInput& input) {
         problem = keep_visible(input.visible_paths[i], is_file,
                                "visible path " + input.visible_paths[i].string());
       }
-      if (!problem.empty()) return SandboxError{problem};
+      if (!problem.empty()) return Error{problem};
     }
   }
   // Under `cwd`, the run directory stays the real one when it lies in the working
@@ -201,7 +201,7 @@ SandboxResult<HolderPlan> BuildHolderPlan(const PlanInput& input) {
     }
   }
   if (plan.slot_count > kMaxHolderSlots) {
-    return SandboxError{"tmp: more than " + std::to_string(kMaxHolderSlots) +
+    return Error{"tmp: more than " + std::to_string(kMaxHolderSlots) +
                         " top-level entries of /tmp, /var/tmp and /dev/shm must stay visible"};
   }
   if (levels.cwd) {

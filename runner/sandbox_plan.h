@@ -68,7 +68,7 @@ inline constexpr int kMaxHolderSlots = 64;
 
 /// Computes the plan, or an error when the layout cannot be isolated as asked
 /// (for example `cwd` when the working directory is `/` or lies in the run directory).
-SandboxResult<HolderPlan> BuildHolderPlan(const PlanInput& input);
+Expected<HolderPlan> BuildHolderPlan(const PlanInput& input);
 
 /// What a step does, for error messages ("mounting overlayfs on /src (...)").
 std::string DescribeStep(const HolderStep& step);

@@ -11,25 +11,25 @@ TEST(ParseIsolation, SingleLevels) {
        {std::pair{"net", IsolationLevels{true, false, false}},
         std::pair{"tmp", IsolationLevels{false, true, false}},
         std::pair{"cwd", IsolationLevels{false, false, true}}}) {
-    const SandboxResult<IsolationRequest> request = ParseIsolation(text);
-    ASSERT_TRUE(request) << text << ": " << request.error();
+    const Expected<IsolationRequest> request = ParseIsolation(text);
+    ASSERT_TRUE(request) << text << ": " << request.error().message;
     EXPECT_EQ(request->levels, expected) << text;
     EXPECT_FALSE(request->automatic) << text;
   }
 }
 
 TEST(ParseIsolation, CommaListInAnyOrderWithRepeats) {
-  const SandboxResult<IsolationRequest> request = ParseIsolation("cwd,net,cwd");
-  ASSERT_TRUE(request) << request.error();
+  const Expected<IsolationRequest> request = ParseIsolation("cwd,net,cwd");
+  ASSERT_TRUE(request) << request.error().message;
   EXPECT_EQ(request->levels, (IsolationLevels{true, false, true}));
 }
 
 TEST(ParseIsolation, AllAndAuto) {
-  const SandboxResult<IsolationRequest> all = ParseIsolation("all");
+  const Expected<IsolationRequest> all = ParseIsolation("all");
   ASSERT_TRUE(all);
   EXPECT_EQ(all->levels, (IsolationLevels{true, true, true}));
   EXPECT_FALSE(all->automatic);
-  const SandboxResult<IsolationRequest> automatic = ParseIsolation("auto");
+  const Expected<IsolationRequest> automatic = ParseIsolation("auto");
   ASSERT_TRUE(automatic);
   EXPECT_EQ(automatic->levels, (IsolationLevels{true, true, true}));
   EXPECT_TRUE(automatic->automatic);
@@ -37,19 +37,19 @@ TEST(ParseIsolation, AllAndAuto) {
 
 TEST(ParseIsolation, RejectsUnknownWordsNamingThem) {
   for (const char* text : {"nett", "net,", ",net", "net,,tmp", "NET", "all,net", "none"}) {
-    const SandboxResult<IsolationRequest> request = ParseIsolation(text);
+    const Expected<IsolationRequest> request = ParseIsolation(text);
     ASSERT_FALSE(request) << text;
-    EXPECT_NE(request.error().find("unknown level"), std::string::npos) << request.error();
+    EXPECT_NE(request.error().message.find("unknown level"), std::string::npos) << request.error().message;
   }
-  const SandboxResult<IsolationRequest> request = ParseIsolation("net,nett");
+  const Expected<IsolationRequest> request = ParseIsolation("net,nett");
   ASSERT_FALSE(request);
-  EXPECT_NE(request.error().find("'nett'"), std::string::npos) << request.error();
+  EXPECT_NE(request.error().message.find("'nett'"), std::string::npos) << request.error().message;
 }
 
 TEST(ParseIsolation, RejectsEmpty) {
-  const SandboxResult<IsolationRequest> request = ParseIsolation("");
+  const Expected<IsolationRequest> request = ParseIsolation("");
   ASSERT_FALSE(request);
-  EXPECT_NE(request.error().find("needs a value"), std::string::npos) << request.error();
+  EXPECT_NE(request.error().message.find("needs a value"), std::string::npos) << request.error().message;
 }
 
 TEST(DescribeIsolation, ListsEnabledLevelsInFixedOrder) {
@@ -67,25 +67,25 @@ ProbeResult NoOverlay() {
 }
 
 TEST(ResolveIsolation, ExplicitAvailableLevelsPass) {
-  const SandboxResult<ResolvedIsolation> resolved =
+  const Expected<ResolvedIsolation> resolved =
       ResolveIsolation({{true, true, false}, false}, NoOverlay());
-  ASSERT_TRUE(resolved) << resolved.error();
+  ASSERT_TRUE(resolved) << resolved.error().message;
   EXPECT_EQ(resolved->levels, (IsolationLevels{true, true, false}));
   EXPECT_TRUE(resolved->warnings.empty());
 }
 
 TEST(ResolveIsolation, ExplicitUnavailableLevelIsAnErrorNamingItAndWhy) {
-  const SandboxResult<ResolvedIsolation> resolved =
+  const Expected<ResolvedIsolation> resolved =
       ResolveIsolation({{true, false, true}, false}, NoOverlay());
   ASSERT_FALSE(resolved);
-  EXPECT_EQ(resolved.error(),
+  EXPECT_EQ(resolved.error().message,
             "--isolate cwd is unavailable: mounting overlayfs failed: No such device");
 }
 
 TEST(ResolveIsolation, AutoKeepsWhatIsAvailableAndWarnsAboutTheRest) {
-  const SandboxResult<ResolvedIsolation> resolved =
+  const Expected<ResolvedIsolation> resolved =
       ResolveIsolation({{true, true, true}, true}, NoOverlay());
-  ASSERT_TRUE(resolved) << resolved.error();
+  ASSERT_TRUE(resolved) << resolved.error().message;
   EXPECT_EQ(resolved->levels, (IsolationLevels{true, true, false}));
   ASSERT_EQ(resolved->warnings.size(), 1u);
   EXPECT_EQ(resolved->warnings[0],
@@ -95,7 +95,7 @@ TEST(ResolveIsolation, AutoKeepsWhatIsAvailableAndWarnsAboutTheRest) {
 TEST(ResolveIsolation, AutoOnAMachineWithoutNamespacesResolvesToNone) {
   ProbeResult probe;
   probe.net_unavailable = probe.tmp_unavailable = probe.cwd_unavailable = "no namespaces";
-  const SandboxResult<ResolvedIsolation> resolved = ResolveIsolation({{true, true, true}, true}, probe);
+  const Expected<ResolvedIsolation> resolved = ResolveIsolation({{true, true, true}, true}, probe);
   ASSERT_TRUE(resolved);
   EXPECT_FALSE(resolved->levels.Any());
   EXPECT_EQ(resolved->warnings.size(), 3u);

@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
   }
   const auto request = xdist::run::ParseIsolation(isolate);
   if (!request) {
-    std::fprintf(stderr, "%s\n", request.error().c_str());
+    std::fprintf(stderr, "%s\n", request.error().message.c_str());
     return 2;
   }
   std::vector<Test> tests;
@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
   auto sandbox = xdist::run::WorkerSandbox::Create(options);
   const double setup_seconds = static_cast<double>(NowNs() - setup_start) * 1e-9;
   if (!sandbox) {
-    std::fprintf(stderr, "%s\n", sandbox.error().c_str());
+    std::fprintf(stderr, "%s\n", sandbox.error().message.c_str());
     return 2;
   }
   const ChildSetup* setup = &(*sandbox)->Setup(false);

@@ -44,8 +44,8 @@ int FirstMount(const HolderPlan& plan) {
 }
 
 TEST(BuildHolderPlan, NetAsRootIsANetworkNamespaceWithLoopback) {
-  const SandboxResult<HolderPlan> plan = BuildHolderPlan(Layout({true, false, false}));
-  ASSERT_TRUE(plan) << plan.error();
+  const Expected<HolderPlan> plan = BuildHolderPlan(Layout({true, false, false}));
+  ASSERT_TRUE(plan) << plan.error().message;
   ASSERT_EQ(plan->steps.size(), 2u);
   EXPECT_EQ(plan->steps[0].kind, Kind::kUnshare);
   EXPECT_EQ(plan->steps[0].flags, CLONE_NEWNET);
@@ -56,8 +56,8 @@ TEST(BuildHolderPlan, NormalUserGetsAUserNamespaceMappingOwnIds) {
   PlanInput input = Layout({true, false, false});
   input.uid = 1000;
   input.gid = 1001;
-  const SandboxResult<HolderPlan> plan = BuildHolderPlan(input);
-  ASSERT_TRUE(plan) << plan.error();
+  const Expected<HolderPlan> plan = BuildHolderPlan(input);
+  ASSERT_TRUE(plan) << plan.error().message;
   ASSERT_EQ(plan->steps.size(), 6u);
   EXPECT_EQ(plan->steps[0].kind, Kind::kUnshare);
   EXPECT_EQ(plan->steps[0].flags, CLONE_NEWUSER);
@@ -72,8 +72,8 @@ TEST(BuildHolderPlan, NormalUserGetsAUserNamespaceMappingOwnIds) {
 }
 
 TEST(BuildHolderPlan, TmpMasksEachTargetWithADirectoryOnAPrivateTmpfs) {
-  const SandboxResult<HolderPlan> plan = BuildHolderPlan(Layout({false, true, false}));
-  ASSERT_TRUE(plan) << plan.error();
+  const Expected<HolderPlan> plan = BuildHolderPlan(Layout({false, true, false}));
+  ASSERT_TRUE(plan) << plan.error().message;
   ASSERT_EQ(plan->steps[0].kind, Kind::kUnshare);
   EXPECT_EQ(plan->steps[0].flags, CLONE_NEWNS);
   const int make_private = Find(*plan, Kind::kMakePrivate, "/");
@@ -91,8 +91,8 @@ TEST(BuildHolderPlan, TmpMasksEachTargetWithADirectoryOnAPrivateTmpfs) {
 TEST(BuildHolderPlan, KeepPutsThePrivateDirectoriesOnDisk) {
   PlanInput input = Layout({false, true, true});
   input.keep = true;
-  const SandboxResult<HolderPlan> plan = BuildHolderPlan(input);
-  ASSERT_TRUE(plan) << plan.error();
+  const Expected<HolderPlan> plan = BuildHolderPlan(input);
+  ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_EQ(Find(*plan, Kind::kMountTmpfs, "/var/run-xdist/r1/sandbox-gw0"), -1);
   EXPECT_GE(Find(*plan, Kind::kMakeDir, "/var/run-xdist/r1/sandbox-gw0/upper"), 0);
 }
@@ -105,8 +105,8 @@ TEST(BuildHolderPlan, PathsUnderTmpAreBoundBackFromOriginalsOpenedBeforeMasking)
   input.visible_paths = {"/tmp/ci-checkout/build/tests/foo_test", "/tmp/loose_test",
                          "/opt/elsewhere"};
   input.visible_is_file = {true, true, false};
-  const SandboxResult<HolderPlan> plan = BuildHolderPlan(input);
-  ASSERT_TRUE(plan) << plan.error();
+  const Expected<HolderPlan> plan = BuildHolderPlan(input);
+  ASSERT_TRUE(plan) << plan.error().message;
   const int mask = Find(*plan, Kind::kBindSlot, "/tmp");
   ASSERT_GE(mask, 0);
   for (const char* entry : {"/tmp/xdist-run-1", "/tmp/ci-checkout", "/tmp/loose_test"}) {
@@ -129,16 +129,16 @@ TEST(BuildHolderPlan, PathsUnderTmpAreBoundBackFromOriginalsOpenedBeforeMasking)
 TEST(BuildHolderPlan, TmpRefusesToMaskTheWorkingDirectoryItself) {
   PlanInput input = Layout({false, true, false});
   input.cwd = "/tmp";
-  const SandboxResult<HolderPlan> plan = BuildHolderPlan(input);
+  const Expected<HolderPlan> plan = BuildHolderPlan(input);
   ASSERT_FALSE(plan);
-  EXPECT_EQ(plan.error(),
+  EXPECT_EQ(plan.error().message,
             "tmp: the working directory is /tmp itself, which tmp isolation replaces; use a "
             "directory inside it");
 }
 
 TEST(BuildHolderPlan, CwdOverlaysTheWorkingDirectoryWithItselfAsLowerLayer) {
-  const SandboxResult<HolderPlan> plan = BuildHolderPlan(Layout({false, false, true}));
-  ASSERT_TRUE(plan) << plan.error();
+  const Expected<HolderPlan> plan = BuildHolderPlan(Layout({false, false, true}));
+  ASSERT_TRUE(plan) << plan.error().message;
   const int overlay = Find(*plan, Kind::kOverlay, "/src/project");
   ASSERT_GE(overlay, 0);
   EXPECT_EQ(plan->steps[overlay].data,
@@ -149,8 +149,8 @@ TEST(BuildHolderPlan, CwdOverlaysTheWorkingDirectoryWithItselfAsLowerLayer) {
 TEST(BuildHolderPlan, CwdInAUserNamespaceUsesUserXattrs) {
   PlanInput input = Layout({false, false, true});
   input.uid = 1000;
-  const SandboxResult<HolderPlan> plan = BuildHolderPlan(input);
-  ASSERT_TRUE(plan) << plan.error();
+  const Expected<HolderPlan> plan = BuildHolderPlan(input);
+  ASSERT_TRUE(plan) << plan.error().message;
   const int overlay = Find(*plan, Kind::kOverlay, "/src/project");
   ASSERT_GE(overlay, 0);
   EXPECT_TRUE(plan->steps[overlay].data.ends_with(",userxattr")) << plan->steps[overlay].data;
@@ -160,8 +160,8 @@ TEST(BuildHolderPlan, RunDirectoryInsideTheWorkingDirectoryStaysReal) {
   PlanInput input = Layout({false, false, true});
   input.run_dir = "/src/project/build/xdist-run";
   input.private_dir = "/src/project/build/xdist-run/sandbox-gw0";
-  const SandboxResult<HolderPlan> plan = BuildHolderPlan(input);
-  ASSERT_TRUE(plan) << plan.error();
+  const Expected<HolderPlan> plan = BuildHolderPlan(input);
+  ASSERT_TRUE(plan) << plan.error().message;
   const int overlay = Find(*plan, Kind::kOverlay, "/src/project");
   const int bind = Find(*plan, Kind::kBindSlot, "/src/project/build/xdist-run");
   ASSERT_GE(overlay, 0);
@@ -175,10 +175,10 @@ TEST(BuildHolderPlan, CwdRefusesTheRootAndTheRunDirectory) {
   ASSERT_FALSE(BuildHolderPlan(root));
   PlanInput inside = Layout({false, false, true});
   inside.cwd = "/var/run-xdist/r1/work";
-  const SandboxResult<HolderPlan> plan = BuildHolderPlan(inside);
+  const Expected<HolderPlan> plan = BuildHolderPlan(inside);
   ASSERT_FALSE(plan);
-  EXPECT_NE(plan.error().find("lies inside the run directory"), std::string::npos)
-      << plan.error();
+  EXPECT_NE(plan.error().message.find("lies inside the run directory"), std::string::npos)
+      << plan.error().message;
 }
 
 TEST(EscapeOverlayPath, EscapesTheOptionSeparators) {

@@ -114,9 +114,9 @@ Sandboxes MakeSandboxes(const IsolationLevels& levels, int count, const Scratch&
     options.cwd = scratch.cwd;
     options.visible_paths = visible;
     options.keep = keep;
-    SandboxResult<std::unique_ptr<WorkerSandbox>> sandbox = WorkerSandbox::Create(options);
+    Expected<std::unique_ptr<WorkerSandbox>> sandbox = WorkerSandbox::Create(options);
     if (!sandbox) {
-      ADD_FAILURE() << sandbox.error();
+      ADD_FAILURE() << sandbox.error().message;
       return {};
     }
     sandboxes.push_back(std::move(*sandbox));
@@ -161,14 +161,14 @@ TEST(Unavailable, CreateFailsNamingTheNamespaces) {
     options.levels = {true, false, false};
     options.run_dir = scratch.run;
     options.cwd = scratch.cwd;
-    const SandboxResult<std::unique_ptr<WorkerSandbox>> sandbox = WorkerSandbox::Create(options);
+    const Expected<std::unique_ptr<WorkerSandbox>> sandbox = WorkerSandbox::Create(options);
     if (sandbox) return 1;
     const std::string expected =
         "--isolate net: creating a user namespace for worker gw0 failed: No space left on "
         "device; as a normal user this needs unprivileged user namespaces "
         "(user.max_user_namespaces = 0)";
-    if (sandbox.error() != expected) {
-      std::cerr << "unexpected error: " << sandbox.error() << "\n";
+    if (sandbox.error().message != expected) {
+      std::cerr << "unexpected error: " << sandbox.error().message << "\n";
       return 2;
     }
     return fs::exists(scratch.run / "sandbox-gw0") ? 3 : 0;
