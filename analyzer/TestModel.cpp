@@ -183,6 +183,11 @@ class ModelBuilder : public RecursiveASTVisitor<ModelBuilder> {
     return true;
   }
 
+  bool VisitEnumConstantDecl(EnumConstantDecl* enumerator) {
+    if (const Expr* init = enumerator->getInitExpr()) model_.initialisers_[init] = enumerator;
+    return true;
+  }
+
   bool VisitFieldDecl(FieldDecl* field) {
     if (field->hasInClassInitializer() && field->getInClassInitializer() != nullptr) {
       model_.initialisers_[field->getInClassInitializer()] = field;

@@ -84,7 +84,7 @@ class TestModel {
 
   /// The syntactic parent of a statement in user code, or nullptr at a root.
   const clang::Stmt* ParentOf(const clang::Stmt* statement) const;
-  /// The variable or field whose initialiser is exactly `expression`, or nullptr.
+  /// The variable, field or enumerator whose initialiser is exactly `expression`.
   const clang::ValueDecl* InitialisedBy(const clang::Expr* expression) const;
   /// The function whose body (or constructor initialisers) contain `statement`.
   const clang::FunctionDecl* EnclosingFunction(const clang::Stmt* statement) const;

@@ -3,6 +3,7 @@
 #include "checks/HardcodedTmpPathCheck.h"
 #include "checks/ProcessStateCheck.h"
 #include "checks/MutableGlobalCheck.h"
+#include "checks/FixedPortCheck.h"
 #include "clang-tidy/ClangTidyModule.h"
 #include "clang-tidy/ClangTidyModuleRegistry.h"
 
@@ -15,6 +16,7 @@ class XdistModule : public clang::tidy::ClangTidyModule {
     factories.registerCheck<HardcodedTmpPathCheck>("xdist-hardcoded-tmp-path");
     factories.registerCheck<ProcessStateCheck>("xdist-process-state");
     factories.registerCheck<MutableGlobalCheck>("xdist-mutable-global");
+    factories.registerCheck<FixedPortCheck>("xdist-fixed-port");
   }
 };
 

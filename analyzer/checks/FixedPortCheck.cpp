@@ -1,0 +1,264 @@
+#include "checks/FixedPortCheck.h"
+
+#include <map>
+#include <set>
+
+#include "ValueFlow.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/Lex/Lexer.h"
+#include "llvm/Support/Regex.h"
+
+namespace xdist::analyzer {
+
+using namespace clang;
+
+namespace {
+
+constexpr llvm::StringLiteral kDefaultParameterPattern =
+    "(^|_)[pP]ort($|_|[A-Z0-9])|[a-z0-9]Port($|[A-Z0-9_])";
+
+bool InNamespace(const Decl* declaration, llvm::StringRef name) {
+  for (const DeclContext* context = declaration->getDeclContext(); context != nullptr;
+       context = context->getParent()) {
+    if (const auto* space = dyn_cast<NamespaceDecl>(context)) {
+      if (space->getName() == name) return true;
+    }
+  }
+  return false;
+}
+
+// An address of this machine with an explicit port: "localhost:8080",
+// "127.0.0.1:8080", "0.0.0.0:1234", "[::1]:9000", "http://localhost:8080/path".
+std::optional<unsigned> AddressPort(llvm::StringRef text) {
+  static const llvm::Regex kAddress(
+      "^([a-zA-Z][a-zA-Z0-9+.-]*://)?(localhost|127\\.[0-9]+\\.[0-9]+\\.[0-9]+|0\\.0\\.0\\.0|"
+      "\\[::1?\\]|\\[::\\]):([0-9]+)(/.*)?$");
+  llvm::SmallVector<llvm::StringRef, 5> groups;
+  if (!kAddress.match(text, &groups)) return std::nullopt;
+  unsigned port = 0;
+  if (groups[3].getAsInteger(10, port) || port == 0 || port > 65535) return std::nullopt;
+  return port;
+}
+
+// True when `call`'s result is an operand of a GoogleTest assertion: the call is
+// being checked, not used (EXPECT_EQ(ParsePort("localhost:8080"), 8080)).
+bool CheckedByAssertion(const TestModel& model, const Expr* call) {
+  const Stmt* current = call;
+  for (int depth = 0; depth < 8 && current != nullptr; ++depth) {
+    const Stmt* parent = model.ParentOf(current);
+    if (const auto* outer = dyn_cast_or_null<CallExpr>(parent)) {
+      const FunctionDecl* callee = outer->getDirectCallee();
+      return callee != nullptr && InNamespace(callee, "testing");
+    }
+    current = parent;
+  }
+  return false;
+}
+
+class PortPolicy : public SinkPolicy {
+ public:
+  PortPolicy(const TestModel& model, const llvm::Regex& parameter_pattern, bool address_strings)
+      : model_(model), parameter_pattern_(parameter_pattern), address_strings_(address_strings) {}
+
+  std::optional<std::string> ArgumentSink(const Expr* call, const FunctionDecl* callee,
+                                          unsigned index) const override {
+    if (InNamespace(callee, "testing") || InNamespace(callee, "std")) return std::nullopt;
+    const std::string name = callee->getIdentifier() != nullptr
+                                 ? callee->getNameAsString()
+                                 : (isa<CXXConstructorDecl>(callee)
+                                        ? cast<CXXConstructorDecl>(callee)->getParent()->getNameAsString()
+                                        : std::string("a call"));
+    if (address_strings_) {
+      // An address string passed to code that is not known to be pure string handling.
+      if (model_.IsUserFunction(callee) && callee->getDefinition() != nullptr) return std::nullopt;
+      if (CheckedByAssertion(model_, call)) return std::nullopt;
+      return name;
+    }
+    if (name == "htons" && index == 0) return name;
+    if (index < callee->getNumParams()) {
+      const ParmVarDecl* parameter = callee->getParamDecl(index);
+      if (parameter->getIdentifier() != nullptr &&
+          parameter_pattern_.match(parameter->getName()) && !CheckedByAssertion(model_, call)) {
+        return name;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::string> MemberSink(const ValueDecl* member) const override {
+    if (!address_strings_ && member->getIdentifier() != nullptr &&
+        (member->getName() == "sin_port" || member->getName() == "sin6_port")) {
+      return member->getNameAsString();
+    }
+    return std::nullopt;
+  }
+
+  bool MakesUnique(const Expr* /*other*/) const override { return false; }
+
+  bool IsCarrier(const CXXRecordDecl* record) const override {
+    return address_strings_ && record->getIdentifier() != nullptr &&
+           (record->getName() == "basic_string" || record->getName() == "basic_string_view") &&
+           InNamespace(record, "std");
+  }
+
+ private:
+  const TestModel& model_;
+  const llvm::Regex& parameter_pattern_;
+  const bool address_strings_;
+};
+
+// One fixed port found in the code.
+struct PortSite {
+  const Expr* literal = nullptr;
+  const FunctionDecl* function = nullptr;
+  unsigned port = 0;
+  bool address = false;  ///< An address string rather than a number.
+  FlowResult flow;
+};
+
+// The literal is the whole argument of a port sink, or the initialiser of a local
+// non-constexpr integer whose every use is a port sink: then a std::string-free
+// rewrite to an int keeps the meaning.
+bool ReplaceableByInt(const TestModel& model, const PortSite& site) {
+  if (site.address || site.flow.data_use || site.flow.static_storage || site.flow.hits.empty()) {
+    return false;
+  }
+  const SourceManager& sources = model.Context().getSourceManager();
+  if (site.literal->getBeginLoc().isMacroID() &&
+      !sources.isMacroArgExpansion(site.literal->getBeginLoc())) {
+    return false;
+  }
+  const Stmt* parent = model.ParentOf(site.literal);
+  while (parent != nullptr && isa<ImplicitCastExpr, ParenExpr, ConstantExpr>(parent)) {
+    parent = model.ParentOf(parent);
+  }
+  if (const ValueDecl* initialised = model.InitialisedBy(site.literal)) {
+    const auto* variable = dyn_cast<VarDecl>(initialised);
+    return variable != nullptr && variable->isLocalVarDecl() && !variable->isConstexpr() &&
+           !variable->isStaticLocal();
+  }
+  return parent != nullptr && isa<CallExpr, CXXConstructExpr, BinaryOperator>(parent);
+}
+
+}  // namespace
+
+FixedPortCheck::FixedPortCheck(llvm::StringRef name, clang::tidy::ClangTidyContext* context)
+    : XdistCheck(name, context),
+      parameter_pattern_(Options.get("PortParameterPattern", kDefaultParameterPattern).str()),
+      allowed_ports_option_(Options.get("AllowedPorts", "").str()) {
+  for (const std::string& port : SplitList(allowed_ports_option_)) {
+    unsigned value = 0;
+    if (!llvm::StringRef(port).getAsInteger(10, value)) allowed_ports_.push_back(value);
+  }
+}
+
+void FixedPortCheck::storeOptions(clang::tidy::ClangTidyOptions::OptionMap& options) {
+  Options.store(options, "PortParameterPattern", parameter_pattern_);
+  Options.store(options, "AllowedPorts", allowed_ports_option_);
+}
+
+std::vector<PlannedFinding> FixedPortCheck::Analyze(const TestModel& model) {
+  const ASTContext& context = model.Context();
+  const SourceManager& sources = context.getSourceManager();
+  const llvm::Regex pattern(parameter_pattern_);
+  const PortPolicy numbers(model, pattern, /*address_strings=*/false);
+  const PortPolicy addresses(model, pattern, /*address_strings=*/true);
+
+  std::vector<PortSite> sites;
+  for (const Use& use : model.IntegerLiterals()) {
+    const auto* literal = cast<IntegerLiteral>(use.expression);
+    const llvm::APInt& value = literal->getValue();
+    if (value.getActiveBits() > 17 || value.getZExtValue() == 0 || value.getZExtValue() > 65535) {
+      continue;
+    }
+    const unsigned port = static_cast<unsigned>(value.getZExtValue());
+    if (llvm::is_contained(allowed_ports_, port) ||
+        sources.isInSystemHeader(sources.getSpellingLoc(literal->getBeginLoc()))) {
+      continue;
+    }
+    FlowResult flow = TraceValue(model, numbers, literal, use.function);
+    if (!flow.hits.empty()) sites.push_back({literal, use.function, port, false, std::move(flow)});
+  }
+  for (const Use& use : model.StringLiterals()) {
+    const auto* literal = cast<StringLiteral>(use.expression);
+    if (!literal->isOrdinary()) continue;
+    const std::optional<unsigned> port = AddressPort(literal->getString());
+    if (!port || llvm::is_contained(allowed_ports_, *port)) continue;
+    if (sources.isInSystemHeader(sources.getSpellingLoc(literal->getBeginLoc()))) continue;
+    FlowResult flow = TraceValue(model, addresses, literal, use.function);
+    if (!flow.hits.empty()) sites.push_back({literal, use.function, *port, true, std::move(flow)});
+  }
+
+  // Per test body and port: the sites there, and whether all can become UnusedTcpPort().
+  std::map<std::pair<const FunctionDecl*, unsigned>, std::vector<const PortSite*>> by_body;
+  for (const PortSite& site : sites) {
+    if (model.TestOfBody(site.function) != nullptr) by_body[{site.function, site.port}].push_back(&site);
+  }
+  std::map<const PortSite*, std::vector<FixItHint>> rewrites;
+  for (const auto& [key, group] : by_body) {
+    const bool all_replaceable = llvm::all_of(
+        group, [&](const PortSite* site) { return ReplaceableByInt(model, *site); });
+    if (!all_replaceable) continue;
+    std::vector<FixItHint> hints;
+    std::string replacement = "xdist::UnusedTcpPort()";
+    if (group.size() > 1) {
+      // Client and server must still agree: one port, one variable.
+      const auto* body = dyn_cast_or_null<CompoundStmt>(key.first->getBody());
+      const TestCase* test = model.TestOfBody(key.first);
+      if (body == nullptr || !body->getLBracLoc().isFileID()) continue;
+      replacement = "port_" + std::to_string(key.second);
+      const unsigned column = sources.getSpellingColumnNumber(test->macro_location);
+      hints.push_back(FixItHint::CreateInsertion(
+          body->getLBracLoc().getLocWithOffset(1),
+          "\n" + std::string(column + 1, ' ') + "const int " + replacement +
+              " = xdist::UnusedTcpPort();"));
+    }
+    bool valid = true;
+    for (const PortSite* site : group) {
+      const CharSourceRange range = Lexer::makeFileCharRange(
+          CharSourceRange::getTokenRange(site->literal->getSourceRange()), sources,
+          context.getLangOpts());
+      if (range.isInvalid()) valid = false;
+      hints.push_back(FixItHint::CreateReplacement(range, replacement));
+    }
+    if (!valid) continue;
+    for (const PortSite* site : group) rewrites[site] = hints;
+  }
+
+  std::vector<PlannedFinding> findings;
+  for (const PortSite& site : sites) {
+    std::set<const TestCase*> reported;
+    for (const SinkHit& hit : site.flow.hits) {
+      // Attribute the hit to the tests owning the first step that runs in test code.
+      for (const Use& step : hit.path) {
+        const std::vector<const TestCase*> owners = model.OwnersOf(step.function);
+        if (owners.empty()) continue;
+        for (const TestCase* test : owners) {
+          if (!reported.insert(test).second) continue;
+          PlannedFinding finding;
+          finding.location = step.expression->getBeginLoc();
+          finding.test = test;
+          finding.scope = Scope::kCrossProcess;
+          finding.resource_key = "port:" + std::to_string(site.port);
+          finding.resource = finding.resource_key;
+          const std::string what =
+              site.address ? "fixed port " + std::to_string(site.port) + " in address '" +
+                                 cast<StringLiteral>(site.literal)->getString().str() + "'"
+                           : "fixed port " + std::to_string(site.port);
+          finding.message = "test '" + test->DisplayName() + "' uses " + what + " (passed to " +
+                            hit.sink + "); tests running in parallel collide on it";
+          finding.marker = MarkerStatement("XDIST_RESOURCE_LOCK", finding.resource_key);
+          const auto rewrite = rewrites.find(&site);
+          if (rewrite != rewrites.end() && model.TestOfBody(site.function) == test) {
+            finding.fix_it = rewrite->second;
+          }
+          findings.push_back(std::move(finding));
+        }
+        break;
+      }
+    }
+  }
+  return findings;
+}
+
+}  // namespace xdist::analyzer
