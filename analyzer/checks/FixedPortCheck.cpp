@@ -40,8 +40,7 @@ std::optional<unsigned> AddressPort(llvm::StringRef text) {
   return port;
 }
 
-// True when `call`'s result is an operand of a GoogleTest assertion: the call is
-// being checked, not used (EXPECT_EQ(ParsePort("localhost:8080"), 8080)).
+// True when `call`'s result is an operand of a GoogleTest assertion.
 bool CheckedByAssertion(const TestModel& model, const Expr* call) {
   const Stmt* current = call;
   for (int depth = 0; depth < 8 && current != nullptr; ++depth) {
@@ -71,14 +70,17 @@ class PortPolicy : public SinkPolicy {
     if (address_strings_) {
       // An address string passed to code that is not known to be pure string handling.
       if (model_.IsUserFunction(callee) && callee->getDefinition() != nullptr) return std::nullopt;
-      if (CheckedByAssertion(model_, call)) return std::nullopt;
+      // EXPECT_EQ(ParsePort("localhost:8080"), 8080) checks a computation on the
+      // string; ASSERT_TRUE(client.Connect("localhost:8080")) checks a connection.
+      if (CheckedByAssertion(model_, call) && !callee->getReturnType()->isBooleanType()) {
+        return std::nullopt;
+      }
       return name;
     }
     if (name == "htons" && index == 0) return name;
     if (index < callee->getNumParams()) {
       const ParmVarDecl* parameter = callee->getParamDecl(index);
-      if (parameter->getIdentifier() != nullptr &&
-          parameter_pattern_.match(parameter->getName()) && !CheckedByAssertion(model_, call)) {
+      if (parameter->getIdentifier() != nullptr && parameter_pattern_.match(parameter->getName())) {
         return name;
       }
     }
