@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "tool_runner.h"
@@ -214,6 +215,114 @@ TEST_F(LintEndToEnd, ConfigOptionsUseClangTidyKeys) {
 TEST_F(LintEndToEnd, UnknownOptionIsAUsageError) {
   EXPECT_EQ(Lint("--no-such-option").status, 2);
   EXPECT_EQ(Lint("--format=xml").status, 2);
+}
+
+constexpr const char* kHazardTest = R"(#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+int g_retries = 3;
+
+bool Listen(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<unsigned short>(port));
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return bound;
+}
+
+TEST(Hazards, WritesTmp) {
+  std::ofstream("/tmp/xdist-e2e-hazard.txt") << "x";
+  std::ifstream in("/tmp/xdist-e2e-hazard.txt");
+  std::string text;
+  in >> text;
+  EXPECT_EQ(text, "x");
+}
+
+TEST(Hazards, BindsPort) {
+  ASSERT_TRUE(Listen(8080));
+}
+
+TEST(Hazards, SetsEnvironment) {
+  setenv("XDIST_E2E_MODE", "fast", 1);
+  EXPECT_STREQ(std::getenv("XDIST_E2E_MODE"), "fast");
+}
+
+TEST(Hazards, WritesGlobal) {
+  g_retries = 0;
+  EXPECT_EQ(g_retries, 0);
+}
+
+TEST(Hazards, SharedLogGetsAMarker) {
+  const char* path = "/tmp/xdist-e2e-marker.log";
+  std::ofstream(path) << "log";
+}
+)";
+
+// Every hazard class in one project: --fix gives code that compiles and passes when
+// run serially, and a second --fix changes nothing.
+TEST(LintHazards, FixedProjectBuildsPassesAndStaysFixed) {
+  const fs::path root = xdist::TempPath("hazards");
+  fs::remove_all(root);
+  WriteText(root / "src/CMakeLists.txt",
+            "cmake_minimum_required(VERSION 3.20)\n"
+            "project(hazards CXX)\n"
+            "set(CMAKE_CXX_STANDARD 17)\n"
+            "find_package(GTest REQUIRED)\n"
+            "add_executable(hazard_tests hazard_test.cpp)\n"
+            "target_include_directories(hazard_tests PRIVATE \"" XDIST_INCLUDE_DIR "\")\n"
+            "target_link_libraries(hazard_tests GTest::gtest GTest::gtest_main)\n");
+  WriteText(root / "src/hazard_test.cpp", kHazardTest);
+  const std::string cmake = Quote(XDIST_CMAKE_COMMAND);
+  ASSERT_EQ(RunTool(root, cmake + " -S src -B build -G Ninja -DCMAKE_MAKE_PROGRAM=" +
+                              Quote(XDIST_MAKE_PROGRAM) + " -DCMAKE_EXPORT_COMPILE_COMMANDS=ON")
+                .status,
+            0);
+
+  const ToolResult before = RunTool(root, Quote(XDIST_LINT) + " -p build --format=json");
+  EXPECT_EQ(before.status, 1) << before.err;
+  const nlohmann::json findings = nlohmann::json::parse(before.out);
+  std::set<std::string> checks;
+  std::set<std::string> scopes;
+  for (const nlohmann::json& finding : findings) {
+    checks.insert(finding["check"].get<std::string>());
+    scopes.insert(finding["scope"].get<std::string>());
+  }
+  EXPECT_EQ(checks, (std::set<std::string>{"xdist-fixed-port", "xdist-hardcoded-tmp-path",
+                                           "xdist-mutable-global", "xdist-process-state"}))
+      << before.out;
+  EXPECT_EQ(scopes, (std::set<std::string>{"cross-process", "in-process"}));
+
+  const ToolResult fix = RunTool(root, Quote(XDIST_LINT) + " -p build --fix");
+  EXPECT_EQ(fix.status, 0) << fix.out << fix.err;
+  const std::string fixed = ReadText(root / "src/hazard_test.cpp");
+  for (const char* expected :
+       {"std::ofstream(xdist::TempPath(\"xdist-e2e-hazard.txt\")) << \"x\";",
+        "ASSERT_TRUE(Listen(xdist::UnusedTcpPort()));",
+        "xdist::ScopedEnv env_xdist_e2e_mode(\"XDIST_E2E_MODE\", \"fast\");",
+        "xdist::ScopedRestore restore_g_retries(g_retries);",
+        "XDIST_RESOURCE_LOCK(\"file:/tmp/xdist-e2e-marker.log\");\nTEST(Hazards, SharedLogGetsAMarker)"}) {
+    EXPECT_NE(fixed.find(expected), std::string::npos) << expected << " not in:\n" << fixed;
+  }
+
+  const ToolResult build = RunTool(root, cmake + " --build build");
+  ASSERT_EQ(build.status, 0) << build.out << build.err;
+  const ToolResult run = RunTool(root, "build/hazard_tests");
+  EXPECT_EQ(run.status, 0) << run.out << run.err;
+
+  const ToolResult again = RunTool(root, Quote(XDIST_LINT) + " -p build --fix");
+  EXPECT_EQ(again.status, 0) << again.out << again.err;
+  EXPECT_EQ(ReadText(root / "src/hazard_test.cpp"), fixed);
 }
 
 }  // namespace
