@@ -49,6 +49,7 @@ pid_t StartXdistRun(const Scratch& scratch, std::vector<std::string> args) {
   // The run directory goes where the test can look at it.
   xdist::ScopedEnv tmpdir("TMPDIR", scratch.run.string());
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   const pid_t pid = ::fork();
