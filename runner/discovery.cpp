@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -13,6 +15,8 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "shard.h"
 
 namespace xdist::run {
 
@@ -90,6 +94,70 @@ std::string Tail(const std::string& text, std::size_t lines) {
   }
   return text.substr(at == text.size() ? at : at + 1);
 }
+
+// A listing and marker file kept from an earlier run of an unchanged binary.
+struct CachedListing {
+  std::string listing;
+  std::string markers;
+};
+
+class ListingCache {
+ public:
+  ListingCache(const DiscoveryConfig& config, const std::string& binary) {
+    if (config.cache_dir.empty()) return;
+    struct stat info {};
+    if (::stat(binary.c_str(), &info) != 0) return;
+    key_ = binary + '\n' + config.filter;
+    for (const std::string& arg : config.extra_args) key_ += '\n' + arg;
+    identity_ = {{"size", static_cast<std::int64_t>(info.st_size)},
+                 {"mtime_ns", static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 +
+                                  info.st_mtim.tv_nsec},
+                 {"inode", static_cast<std::uint64_t>(info.st_ino)}};
+    char name[32];
+    std::snprintf(name, sizeof name, "%016llx.json",
+                  static_cast<unsigned long long>(StableHash(key_)));
+    dir_ = config.cache_dir + "/listings";
+    path_ = dir_ + "/" + name;
+  }
+
+  std::optional<CachedListing> Load() const {
+    if (path_.empty()) return std::nullopt;
+    const std::optional<std::string> text = ReadFile(path_);
+    if (!text) return std::nullopt;
+    const nlohmann::json entry = nlohmann::json::parse(*text, nullptr, false);
+    if (entry.is_discarded() || !entry.is_object() ||
+        entry.value("format", "") != "xdist-run-listing" || entry.value("version", 0) != 1 ||
+        entry.value("key", "") != key_ || entry.value("identity", nlohmann::json()) != identity_ ||
+        !entry.contains("listing") || !entry["listing"].is_string() ||
+        !entry.contains("markers") || !entry["markers"].is_string()) {
+      return std::nullopt;
+    }
+    return CachedListing{entry["listing"].get<std::string>(), entry["markers"].get<std::string>()};
+  }
+
+  // Best effort: a listing that cannot be stored is listed again next time.
+  void Store(const CachedListing& listing) const {
+    if (path_.empty()) return;
+    std::error_code error;
+    std::filesystem::create_directories(dir_, error);
+    const nlohmann::json entry = {{"format", "xdist-run-listing"}, {"version", 1},
+                                  {"key", key_},  {"identity", identity_},
+                                  {"listing", listing.listing}, {"markers", listing.markers}};
+    const std::string temporary = path_ + ".tmp." + std::to_string(::getpid());
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      out << entry.dump();
+      if (!out) return;
+    }
+    if (std::rename(temporary.c_str(), path_.c_str()) != 0) std::remove(temporary.c_str());
+  }
+
+ private:
+  std::string key_;
+  nlohmann::json identity_;
+  std::string dir_;
+  std::string path_;
+};
 
 }  // namespace
 
@@ -176,12 +244,20 @@ Expected<std::vector<TestCase>> DiscoverTests(Launcher& launcher,
     std::string marker_path;
     std::string output;
     std::optional<ExitStatus> exit;
+    std::optional<CachedListing> cached;
   };
   std::vector<Listing> listings(binaries.size());
+  std::vector<ListingCache> caches;
+  std::size_t done = 0;
+  for (std::size_t index = 0; index < binaries.size(); ++index) {
+    caches.emplace_back(config, binaries[index].path);
+    listings[index].cached = caches.back().Load();
+    if (listings[index].cached) ++done;
+  }
   std::map<ProcessId, std::size_t> running;
   std::size_t next = 0;
-  std::size_t done = 0;
   while (done < binaries.size()) {
+    while (next < binaries.size() && listings[next].cached) ++next;
     while (next < binaries.size() && running.size() < std::max<std::size_t>(1, config.max_parallel)) {
       Listing& listing = listings[next];
       listing.json_path = config.work_dir + "/list-" + std::to_string(next) + ".json";
@@ -195,6 +271,7 @@ Expected<std::vector<TestCase>> DiscoverTests(Launcher& launcher,
       spec.env.push_back("XDIST_MARKER_FILE=" + listing.marker_path);
       running[launcher.Start(spec)] = next;
       ++next;
+      while (next < binaries.size() && listings[next].cached) ++next;
     }
     for (ProcessEvent& event : launcher.Wait(std::nullopt)) {
       const auto it = running.find(event.id);
@@ -214,6 +291,14 @@ Expected<std::vector<TestCase>> DiscoverTests(Launcher& launcher,
   for (std::size_t index = 0; index < binaries.size(); ++index) {
     const Listing& listing = listings[index];
     const std::string& label = binaries[index].label;
+    if (listing.cached) {
+      const auto listed = ParseListing(listing.cached->listing, label);
+      if (!listed) return listed.error();
+      auto tests = BuildTests(index, label, *listed, listing.cached->markers, warnings);
+      if (!tests) return tests.error();
+      std::move(tests->begin(), tests->end(), std::back_inserter(all));
+      continue;
+    }
     const std::optional<std::string> json = ReadFile(listing.json_path);
     std::remove(listing.json_path.c_str());
     const std::optional<std::string> marker_text = ReadFile(listing.marker_path);
@@ -235,6 +320,7 @@ Expected<std::vector<TestCase>> DiscoverTests(Launcher& launcher,
     if (!listed) return listed.error();
     auto tests = BuildTests(index, label, *listed, marker_text.value_or(""), warnings);
     if (!tests) return tests.error();
+    caches[index].Store({*json, marker_text.value_or("")});
     std::move(tests->begin(), tests->end(), std::back_inserter(all));
   }
   return all;

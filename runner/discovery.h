@@ -29,10 +29,15 @@ struct DiscoveryConfig {
   std::vector<std::string> extra_args;   ///< the user's arguments after `--`
   std::string filter;                    ///< GoogleTest filter (-k); empty for all
   std::size_t max_parallel = 4;          ///< listings running at once
+  /// Where listings are kept for reuse (`<dir>/listings/`); empty for no reuse. A binary is
+  /// listed again when its size, modification time or inode changed, or the filter or the
+  /// extra arguments differ.
+  std::string cache_dir;
 };
 
 /// Lists every binary (several at once) with `BIN --gtest_list_tests --gtest_output=json:F`
-/// and XDIST_MARKER_FILE set, and returns all tests, binary by binary in listing order.
+/// and XDIST_MARKER_FILE set, or reuses its cached listing, and returns all tests, binary by
+/// binary in listing order.
 /// A binary that is missing, not executable or not a GoogleTest binary is an error naming it.
 Expected<std::vector<TestCase>> DiscoverTests(Launcher& launcher,
                                               const std::vector<Binary>& binaries,

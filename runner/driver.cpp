@@ -227,7 +227,9 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
   discovery.env.push_back("TMPDIR=" + space->internal_dir());
   discovery.extra_args = options.extra_args;
   discovery.filter = options.filter;
-  discovery.max_parallel = static_cast<std::size_t>(std::max(2, AvailableCpus()));
+  discovery.cache_dir = options.cache_dir;
+  // Listing is mostly dynamic loading and waiting: more listings than CPUs at once pay off.
+  discovery.max_parallel = static_cast<std::size_t>(std::max({8, 2 * AvailableCpus(), workers}));
   Expected<std::vector<TestCase>> discovered =
       DiscoverTests(launcher, binaries, discovery, warnings);
   for (const std::string& warning : warnings) std::fprintf(err, "xdist-run: warning: %s\n", warning.c_str());

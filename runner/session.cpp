@@ -20,6 +20,9 @@ struct Overloaded : Ts... {
 
 // How often the reporter gets a tick while tests run (progress line, ETA).
 constexpr Duration kTickInterval = std::chrono::milliseconds(250);
+// Output kept for a test that passed or was skipped: enough for the JUnit file, small enough
+// that a suite of chatty tests does not fill the runner's memory.
+constexpr std::size_t kKeptPassingOutput = 16 * 1024;
 
 std::optional<std::string> ReadAndRemove(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -142,6 +145,9 @@ void Session::Finish(int slot, const WorkItem& item, Outcome outcome, Duration d
   }
   result.flaky = !IsFailure(result.outcome) && failed_attempts_.count(key) > 0 &&
                  std::holds_alternative<outcome::Passed>(result.outcome);
+  if (!IsFailure(result.outcome) && result.output.size() > kKeptPassingOutput) {
+    result.output.erase(0, result.output.size() - kKeptPassingOutput);
+  }
   ++finished_items_;
   scheduler_.Observe(ToSeconds(result.duration));
   reporter_.OnTestFinished(result);

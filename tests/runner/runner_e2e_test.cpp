@@ -245,4 +245,30 @@ TEST_F(RunnerE2E, CountAndShuffleAreReproducible) {
   EXPECT_TRUE(HasLine(run.output, "12 passed, 0 failed")) << run.output;
 }
 
+TEST_F(RunnerE2E, ListingIsReusedUntilTheBinaryChanges) {
+  const std::string binary = dir_ + "/copy_of_fake";
+  std::filesystem::copy_file(fake_, binary);
+  std::filesystem::permissions(binary, std::filesystem::perms::owner_all);
+  ASSERT_TRUE(Contains(Run({"--collect-only", binary}).output, "Fake.Passes"));
+  // Prove the reuse: edit the cached listing, and the edit shows.
+  std::vector<std::filesystem::path> cached;
+  for (const auto& entry : std::filesystem::directory_iterator(cache_ + "/listings")) {
+    cached.push_back(entry.path());
+  }
+  ASSERT_EQ(cached.size(), 1u);
+  std::string text = ReadFile(cached[0]);
+  const std::size_t at = text.find("Passes");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 6, "Cached");
+  std::ofstream(cached[0]) << text;
+  EXPECT_TRUE(Contains(Run({"--collect-only", binary}).output, "Fake.Cached"));
+  // A different binary at the same path is listed again.
+  std::filesystem::copy_file("/proc/self/exe", binary,
+                             std::filesystem::copy_options::overwrite_existing);
+  const RunResult relisted = Run({"--collect-only", binary});
+  EXPECT_TRUE(Contains(relisted.output, "RunnerE2E.ListingIsReusedUntilTheBinaryChanges"))
+      << relisted.output;
+  EXPECT_FALSE(Contains(relisted.output, "Fake.Cached"));
+}
+
 }  // namespace
