@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cinttypes>
+#include <cstdint>
 
 namespace xdist::run {
 

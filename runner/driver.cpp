@@ -8,9 +8,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <memory>
-#include <set>
 #include <system_error>
 
 #include "clock.h"

@@ -2,7 +2,6 @@
 
 #include <csignal>
 #include <cstdio>
-#include <type_traits>
 
 namespace xdist::run {
 
