@@ -385,13 +385,14 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
   reporter.PrintSummary(summary.results, summary.not_run, clock.Now() - run_start,
                         options.durations);
 
-  // History: what ran to an end, pass or fail (a flaky pass counts as a failure, so it goes
-  // first next time).
+  // History: what ran to an end, passed, failed or skipped itself (a flaky pass counts as a
+  // failure, so it goes first next time).
   DurationHistory update;
   for (const TestResult& result : summary.results) {
+    const auto* skipped = std::get_if<outcome::Skipped>(&result.outcome);
     if (std::holds_alternative<outcome::Interrupted>(result.outcome) ||
-        std::holds_alternative<outcome::Skipped>(result.outcome) ||
-        std::holds_alternative<outcome::FailedToStart>(result.outcome)) {
+        std::holds_alternative<outcome::FailedToStart>(result.outcome) ||
+        (skipped != nullptr && skipped->disabled)) {
       continue;
     }
     update.Record(selected_keys[result.test],

@@ -190,8 +190,12 @@ void Session::OnExit(int slot, const ExitStatus& status) {
                  Duration::zero(), std::move(output));
           continue;
         }
-        const Duration duration =
-            running.ended[i] ? running.durations[i] : FromSeconds(it->second.seconds);
+        // GoogleTest's own time is exact but in whole milliseconds; the stream's is finer but
+        // late by however long the runner was busy with other processes' output.
+        const Duration duration = it->second.seconds >= 0.001 || !running.ended[i]
+                                      ? FromSeconds(it->second.seconds)
+                                      : std::min(running.durations[i],
+                                                 Duration(std::chrono::milliseconds(1)));
         Outcome outcome = outcome::Passed{};
         switch (it->second.result) {
           case ReportedTest::Result::kPassed: outcome = outcome::Passed{}; break;

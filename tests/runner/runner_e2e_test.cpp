@@ -104,7 +104,7 @@ class RunnerE2E : public ::testing::Test {
 
 TEST_F(RunnerE2E, ReportsEveryOutcomeOfTheFakeBinary) {
   const std::string junit = dir_ + "/junit.xml";
-  const RunResult run = Run({"-n", "2", "--timeout", "2", "--junitxml", junit, fake_});
+  const RunResult run = Run({"-n", "2", "--timeout", "5", "--junitxml", junit, fake_});
   EXPECT_EQ(run.exit_code, 1) << run.output;
   for (const char* line :
        {"passed Fake.Passes", "failed Fake.Fails", "skipped Fake.Skips",
@@ -114,7 +114,7 @@ TEST_F(RunnerE2E, ReportsEveryOutcomeOfTheFakeBinary) {
         "passed Fake.WritesWorkerEnvironment", "crashed with SIGSEGV Crash.Segfaults",
         "crashed with SIGABRT Crash.Aborts",
         "exited with status 0 before the test finished Crash.ExitsZeroMidTest",
-        "passed Crash.RunsAfterTheCrashes", "timed out after 2 s Hang.Sleeps",
+        "passed Crash.RunsAfterTheCrashes", "timed out after 5 s Hang.Sleeps",
         "passed Hang.RunsAfterTheHang", "passed Markers.Alone", "passed Markers.GroupedFirst",
         "passed Markers.GroupedSecondWithLock", "passed Markers.SharedLock",
         "passed Markers.NeedsNetwork"}) {
