@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include <cstdint>
 #include <map>
 #include <numeric>
 #include <set>
@@ -90,12 +91,12 @@ std::optional<int64_t> ConstantArgument(const CallExpr& call, unsigned index,
 }
 
 // What a C library call does with the path it is given.
-enum class Access {
-  kRead,          // inspects or reads it
-  kWrite,         // creates, changes or removes the path arguments from `detail` on
-  kModeArgument,  // fopen-like: writes when the mode string (argument `detail`) has w, a or +
-  kFlagsArgument, // open-like: writes when the flags (argument `detail`) ask for it
-  kSqliteFlags,   // sqlite3_open_v2: writes unless the flags (argument `detail`) are read-only
+enum class Access : std::uint8_t {
+  kRead,           // inspects or reads it
+  kWrite,          // creates, changes or removes the path arguments from `detail` on
+  kModeArgument,   // fopen-like: writes when the mode string (argument `detail`) has w, a or +
+  kFlagsArgument,  // open-like: writes when the flags (argument `detail`) ask for it
+  kSqliteFlags,    // sqlite3_open_v2: writes unless the flags (argument `detail`) are read-only
 };
 
 struct PathFunction {
@@ -106,22 +107,38 @@ struct PathFunction {
   unsigned detail;
 };
 constexpr PathFunction kPathFunctions[] = {
-    {"fopen", 0, 0, Access::kModeArgument, 1},    {"fopen64", 0, 0, Access::kModeArgument, 1},
-    {"freopen", 0, 0, Access::kModeArgument, 1},  {"open", 0, 0, Access::kFlagsArgument, 1},
-    {"open64", 0, 0, Access::kFlagsArgument, 1},  {"openat", 1, 1, Access::kFlagsArgument, 2},
-    {"creat", 0, 0, Access::kWrite, 0},           {"creat64", 0, 0, Access::kWrite, 0},
-    {"mkdir", 0, 0, Access::kWrite, 0},           {"mkdirat", 1, 1, Access::kWrite, 1},
-    {"rmdir", 0, 0, Access::kWrite, 0},           {"unlink", 0, 0, Access::kWrite, 0},
-    {"unlinkat", 1, 1, Access::kWrite, 1},        {"remove", 0, 0, Access::kWrite, 0},
-    {"rename", 0, 1, Access::kWrite, 0},          {"renameat", 1, 3, Access::kWrite, 1},
-    {"mkfifo", 0, 0, Access::kWrite, 0},          {"mkfifoat", 1, 1, Access::kWrite, 1},
-    {"mknod", 0, 0, Access::kWrite, 0},           {"truncate", 0, 0, Access::kWrite, 0},
-    {"chmod", 0, 0, Access::kWrite, 0},           {"chown", 0, 0, Access::kWrite, 0},
-    {"link", 0, 1, Access::kWrite, 1},            {"symlink", 0, 1, Access::kWrite, 1},
-    {"opendir", 0, 0, Access::kRead, 0},          {"stat", 0, 0, Access::kRead, 0},
-    {"lstat", 0, 0, Access::kRead, 0},            {"access", 0, 0, Access::kRead, 0},
-    {"utime", 0, 0, Access::kWrite, 0},           {"sqlite3_open", 0, 0, Access::kWrite, 0},
-    {"sqlite3_open_v2", 0, 0, Access::kSqliteFlags, 2}, {"dlopen", 0, 0, Access::kRead, 0},
+    {"fopen", 0, 0, Access::kModeArgument, 1},
+    {"fopen64", 0, 0, Access::kModeArgument, 1},
+    {"freopen", 0, 0, Access::kModeArgument, 1},
+    {"open", 0, 0, Access::kFlagsArgument, 1},
+    {"open64", 0, 0, Access::kFlagsArgument, 1},
+    {"openat", 1, 1, Access::kFlagsArgument, 2},
+    {"creat", 0, 0, Access::kWrite, 0},
+    {"creat64", 0, 0, Access::kWrite, 0},
+    {"mkdir", 0, 0, Access::kWrite, 0},
+    {"mkdirat", 1, 1, Access::kWrite, 1},
+    {"rmdir", 0, 0, Access::kWrite, 0},
+    {"unlink", 0, 0, Access::kWrite, 0},
+    {"unlinkat", 1, 1, Access::kWrite, 1},
+    {"remove", 0, 0, Access::kWrite, 0},
+    {"rename", 0, 1, Access::kWrite, 0},
+    {"renameat", 1, 3, Access::kWrite, 1},
+    {"mkfifo", 0, 0, Access::kWrite, 0},
+    {"mkfifoat", 1, 1, Access::kWrite, 1},
+    {"mknod", 0, 0, Access::kWrite, 0},
+    {"truncate", 0, 0, Access::kWrite, 0},
+    {"chmod", 0, 0, Access::kWrite, 0},
+    {"chown", 0, 0, Access::kWrite, 0},
+    {"link", 0, 1, Access::kWrite, 1},
+    {"symlink", 0, 1, Access::kWrite, 1},
+    {"opendir", 0, 0, Access::kRead, 0},
+    {"stat", 0, 0, Access::kRead, 0},
+    {"lstat", 0, 0, Access::kRead, 0},
+    {"access", 0, 0, Access::kRead, 0},
+    {"utime", 0, 0, Access::kWrite, 0},
+    {"sqlite3_open", 0, 0, Access::kWrite, 0},
+    {"sqlite3_open_v2", 0, 0, Access::kSqliteFlags, 2},
+    {"dlopen", 0, 0, Access::kRead, 0},
 };
 
 // std::filesystem operations that change the file system, and which of their
@@ -132,14 +149,22 @@ struct FilesystemWrite {
   unsigned last_written;
 };
 constexpr FilesystemWrite kFilesystemWrites[] = {
-    {"create_directory", 0, 0}, {"create_directories", 0, 0}, {"create_directory_symlink", 1, 1},
-    {"create_hard_link", 1, 1}, {"create_symlink", 1, 1},     {"remove", 0, 0},
-    {"remove_all", 0, 0},       {"rename", 0, 1},             {"copy", 1, 1},
-    {"copy_file", 1, 1},        {"copy_symlink", 1, 1},       {"resize_file", 0, 0},
+    {"create_directory", 0, 0},
+    {"create_directories", 0, 0},
+    {"create_directory_symlink", 1, 1},
+    {"create_hard_link", 1, 1},
+    {"create_symlink", 1, 1},
+    {"remove", 0, 0},
+    {"remove_all", 0, 0},
+    {"rename", 0, 1},
+    {"copy", 1, 1},
+    {"copy_file", 1, 1},
+    {"copy_symlink", 1, 1},
+    {"resize_file", 0, 0},
     {"permissions", 0, 0},
 };
 
-constexpr llvm::StringLiteral kIpcFunctions[] = {"shm_open",   "sem_open",  "mq_open",
+constexpr llvm::StringLiteral kIpcFunctions[] = {"shm_open",   "sem_open",   "mq_open",
                                                  "shm_unlink", "sem_unlink", "mq_unlink"};
 constexpr llvm::StringLiteral kSocketPathSink = "sockaddr_un::sun_path";
 
@@ -187,7 +212,7 @@ const ValueDecl* CopiedIntoMember(const Expr* destination) {
   return nullptr;
 }
 
-enum class SinkKind { kFile, kIpc, kSocketPath };
+enum class SinkKind : std::uint8_t { kFile, kIpc, kSocketPath };
 
 /// A sink and what it does with the value.
 struct SinkInfo {
@@ -235,8 +260,7 @@ class TmpPathPolicy : public SinkPolicy {
         return SinkInfo{"open", SinkKind::kFile, !IsNamed(method->getParent(), {"basic_ifstream"})};
       }
       if (method->getIdentifier() == nullptr) return std::nullopt;
-      return DefinedElsewhere(method, index, method->getQualifiedNameAsString(),
-                              method->getName());
+      return DefinedElsewhere(method, index, method->getQualifiedNameAsString(), method->getName());
     }
     if (callee->getIdentifier() == nullptr) return std::nullopt;
     const llvm::StringRef name = callee->getName();
@@ -358,8 +382,8 @@ bool AppendedToOther(const TestModel& model, const TmpPathPolicy& policy, const 
         continue;
       }
       if (!isa<ImplicitCastExpr, ParenExpr, MaterializeTemporaryExpr, CXXBindTemporaryExpr,
-               FullExpr, CXXFunctionalCastExpr, CXXStaticCastExpr, MemberExpr,
-               ConditionalOperator>(parent)) {
+               FullExpr, CXXFunctionalCastExpr, CXXStaticCastExpr, MemberExpr, ConditionalOperator>(
+              parent)) {
         break;
       }
     }
@@ -402,8 +426,9 @@ std::optional<std::string> RelativeName(llvm::StringRef path) {
 
 // Whether a literal not starting with '/' can be a file name at all.
 bool CouldBeRelativePath(llvm::StringRef value) {
-  return !value.empty() && value.size() < 4096 &&
-         llvm::none_of(value, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  return !value.empty() && value.size() < 4096 && llvm::none_of(value, [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
 }
 
 // The field whose initialiser contains `expression`, if any.
@@ -428,9 +453,9 @@ std::optional<FixItHint> TempPathRewrite(const TestModel& model, const StringLit
   if (literal->getNumConcatenated() != 1 || sources.isMacroBodyExpansion(literal->getBeginLoc())) {
     return std::nullopt;
   }
-  const CharSourceRange range = Lexer::makeFileCharRange(
-      CharSourceRange::getTokenRange(literal->getSourceRange()), sources,
-      model.Context().getLangOpts());
+  const CharSourceRange range =
+      Lexer::makeFileCharRange(CharSourceRange::getTokenRange(literal->getSourceRange()), sources,
+                               model.Context().getLangOpts());
   if (range.isInvalid()) return std::nullopt;
 
   const Stmt* current = literal;
@@ -472,8 +497,7 @@ std::optional<FixItHint> TempPathRewrite(const TestModel& model, const StringLit
   } else {
     return std::nullopt;
   }
-  return FixItHint::CreateReplacement(range,
-                                      "xdist::TempPath(" + QuoteString(rest) + ")" + suffix);
+  return FixItHint::CreateReplacement(range, "xdist::TempPath(" + QuoteString(rest) + ")" + suffix);
 }
 
 // One use of a shared path that is reported: a sink hit, the test it runs in, and
@@ -488,7 +512,7 @@ struct Reported {
 
 // A literal that may name a shared path, and what the analysis learnt about it.
 struct Candidate {
-  enum class Role {
+  enum class Role : std::uint8_t {
     kFinding,    // reaches a sink that counts
     kCompanion,  // only reads the path (relative paths): rewritten with the findings
     kData,       // used as data: rewriting it would change what the test checks
@@ -498,9 +522,14 @@ struct Candidate {
   bool relative = false;
   Role role = Role::kData;
   std::vector<Reported> reported;
-  std::set<const TestCase*> tests;     ///< The tests it runs in.
-  std::optional<FixItHint> rewrite;    ///< Its own xdist::TempPath rewrite, when safe.
+  std::set<const TestCase*> tests;   ///< The tests it runs in.
+  std::optional<FixItHint> rewrite;  ///< Its own xdist::TempPath rewrite, when safe.
 };
+
+// The path a candidate names, the same for "export.csv" and "./export.csv".
+std::string SharedPath(const Candidate& candidate) {
+  return candidate.relative ? "./" + WithoutDotSlash(candidate.value).str() : candidate.value;
+}
 
 // The tests whose code the value of `hit` passes through first, with the location.
 template <typename Callback>
@@ -545,7 +574,7 @@ PlannedFinding Plan(const Candidate& candidate, const Reported& use) {
     finding.marker = MarkerStatement("XDIST_RESOURCE_LOCK", finding.resource_key);
   } else if (candidate.relative) {
     // The working directory is only known when the test runs: "./" stands for it.
-    const std::string path = "./" + WithoutDotSlash(candidate.value).str();
+    const std::string path = SharedPath(candidate);
     if (use.concatenated) {
       finding.resource_key = "file:" + path + "*";
       finding.message = who + " builds a path on fixed prefix " + shown +
@@ -553,8 +582,8 @@ PlannedFinding Plan(const Candidate& candidate, const Reported& use) {
       finding.marker = MarkerStatement("XDIST_NO_PARALLEL", "uses paths under " + path);
     } else {
       finding.resource_key = "file:" + path;
-      finding.message =
-          who + " writes fixed path " + shown + " in the working directory; parallel workers share it";
+      finding.message = who + " writes fixed path " + shown +
+                        " in the working directory; parallel workers share it";
       finding.marker = MarkerStatement("XDIST_RESOURCE_LOCK", finding.resource_key);
     }
   } else if (use.concatenated) {
@@ -707,13 +736,12 @@ std::vector<PlannedFinding> HardcodedTmpPathCheck::Analyze(const TestModel& mode
   std::map<std::pair<std::string, const TestCase*>, std::vector<size_t>> uses;
   for (size_t index = 0; index < candidates.size(); ++index) {
     for (const TestCase* test : candidates[index].tests) {
-      uses[{candidates[index].value, test}].push_back(index);
+      uses[{SharedPath(candidates[index]), test}].push_back(index);
     }
   }
   for (const auto& [key, members] : uses) {
-    const bool reported = llvm::any_of(members, [&](size_t index) {
-      return candidates[index].role == Candidate::Role::kFinding;
-    });
+    const bool reported = llvm::any_of(
+        members, [&](size_t index) { return candidates[index].role == Candidate::Role::kFinding; });
     if (!reported) continue;
     for (size_t member : members) components.Join(member, members.front());
   }
@@ -724,8 +752,8 @@ std::vector<PlannedFinding> HardcodedTmpPathCheck::Analyze(const TestModel& mode
 
   std::vector<PlannedFinding> findings;
   for (const auto& [root, members] : members_of) {
-    const bool fixable = llvm::all_of(
-        members, [&](size_t index) { return candidates[index].rewrite.has_value(); });
+    const bool fixable =
+        llvm::all_of(members, [&](size_t index) { return candidates[index].rewrite.has_value(); });
     bool anchored = false;
     for (size_t index : members) {
       const Candidate& candidate = candidates[index];

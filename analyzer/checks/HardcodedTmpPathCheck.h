@@ -37,8 +37,8 @@ class HardcodedTmpPathCheck : public XdistCheck {
   bool ParseBool(llvm::StringRef option, llvm::StringRef value, bool fallback) const;
   /// `pattern` compiled with `flags`, or `fallback` (with a configuration error
   /// naming `option`) when it does not compile.
-  llvm::Regex Compile(llvm::StringRef option, const std::string& pattern,
-                      llvm::StringRef fallback, llvm::Regex::RegexFlags flags) const;
+  llvm::Regex Compile(llvm::StringRef option, const std::string& pattern, llvm::StringRef fallback,
+                      llvm::Regex::RegexFlags flags) const;
 
   const std::string temp_directories_option_;
   const std::string extra_sinks_option_;
