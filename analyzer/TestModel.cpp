@@ -5,6 +5,7 @@
 
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Basic/SourceManager.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace xdist::analyzer {
@@ -229,6 +230,7 @@ class ModelBuilder : public RecursiveASTVisitor<ModelBuilder> {
       test->name = "TestBody";
     }
     fixtures_of_[test.get()] = std::move(fixtures);
+    model_.test_of_body_[method->getCanonicalDecl()] = test.get();
     model_.tests_.push_back(std::move(test));
   }
 
@@ -307,6 +309,9 @@ class ModelBuilder : public RecursiveASTVisitor<ModelBuilder> {
     Propagate(suite_roots, /*per_test=*/false);
   }
 
+  // Marks every function a root reaches as owned by the root's test. Helpers are
+  // functions defined in the main file: code of included headers (the library under
+  // test) is not the test's code, even when a test calls into it.
   void Propagate(const std::vector<std::pair<const FunctionDecl*, const TestCase*>>& roots,
                  bool per_test) {
     for (const auto& [root, test] : roots) {
@@ -317,8 +322,8 @@ class ModelBuilder : public RecursiveASTVisitor<ModelBuilder> {
         queue.pop_front();
         if (!seen.insert(function).second) continue;
         if (!model_.user_functions_.contains(function)) continue;
-        std::vector<const TestCase*>& owners = model_.owners_[function];
-        if (!llvm::is_contained(owners, test)) owners.push_back(test);
+        if (function != root && !InMainFile(function)) continue;
+        if (owned_.insert({function, test}).second) model_.owners_[function].push_back(test);
         if (per_test) per_test_function_candidates_.insert(function);
         if (!per_test) suite_functions_.insert(function);
         for (const FunctionDecl* callee : edges_[function]) queue.push_back(callee);
@@ -331,6 +336,12 @@ class ModelBuilder : public RecursiveASTVisitor<ModelBuilder> {
     }
   }
 
+  bool InMainFile(const FunctionDecl* function) const {
+    const FunctionDecl* definition = function->getDefinition();
+    return definition != nullptr &&
+           sources_.isInMainFile(sources_.getExpansionLoc(definition->getLocation()));
+  }
+
   TestModel& model_;
   const SourceManager& sources_;
   const FunctionDecl* current_ = nullptr;
@@ -339,6 +350,7 @@ class ModelBuilder : public RecursiveASTVisitor<ModelBuilder> {
   llvm::DenseMap<const FunctionDecl*, std::vector<const FunctionDecl*>> edges_;
   llvm::SmallPtrSet<const FunctionDecl*, 32> per_test_function_candidates_;
   llvm::SmallPtrSet<const FunctionDecl*, 32> suite_functions_;
+  llvm::DenseSet<std::pair<const FunctionDecl*, const TestCase*>> owned_;
 };
 
 std::unique_ptr<TestModel> TestModel::Build(ASTContext& context) {
@@ -397,10 +409,8 @@ bool TestModel::IsUserFunction(const FunctionDecl* function) const {
 
 const TestCase* TestModel::TestOfBody(const FunctionDecl* function) const {
   if (function == nullptr) return nullptr;
-  for (const auto& test : tests_) {
-    if (test->body->getCanonicalDecl() == function->getCanonicalDecl()) return test.get();
-  }
-  return nullptr;
+  const auto found = test_of_body_.find(function->getCanonicalDecl());
+  return found == test_of_body_.end() ? nullptr : found->second;
 }
 
 bool TestModel::IsTearDown(const FunctionDecl* function) const {

@@ -8,8 +8,9 @@
 //   fixture     a user class a test class derives from; its SetUp/TearDown,
 //               constructors and destructor run once per test, its SetUpTestSuite /
 //               TearDownTestSuite once per suite.
-//   helper      a function with a body in user code (not a system header) reached by
-//               calls from a test body or fixture method.
+//   helper      a function defined in the main file and reached by calls from a test
+//               body or fixture method. Code of included headers (the library under
+//               test) is not test code, though values are still followed into it.
 //   owners      the tests whose run executes a function.
 //   marker      an XDIST_* marker; it expands to a static xdist::detail::MarkerRecord
 //               and belongs to the next test below it in the same file.
@@ -126,6 +127,7 @@ class TestModel {
   llvm::DenseMap<const clang::Decl*, std::vector<Use>> uses_;
   llvm::DenseMap<const clang::Decl*, std::vector<Use>> calls_;
   llvm::DenseMap<const clang::FunctionDecl*, std::vector<const TestCase*>> owners_;
+  llvm::DenseMap<const clang::FunctionDecl*, const TestCase*> test_of_body_;
   llvm::SmallPtrSet<const clang::FunctionDecl*, 32> per_test_;
   llvm::SmallPtrSet<const clang::FunctionDecl*, 32> user_functions_;
   llvm::SmallPtrSet<const clang::CXXRecordDecl*, 16> fixtures_;

@@ -21,6 +21,10 @@ constexpr unsigned kMaxNotes = 5;
 // diagnostics twice, so the checks share this. Every check resets it when a
 // translation unit starts, before any of them runs.
 bool g_include_attached = false;
+
+// The model of the current translation unit, built by the first check that runs and
+// shared by the others (building it is most of a check's cost). Reset with the flag.
+std::unique_ptr<TestModel> g_model;
 }  // namespace
 
 std::vector<std::string> SplitList(llvm::StringRef list) {
@@ -39,7 +43,10 @@ void XdistCheck::registerPPCallbacks(const SourceManager& sources, Preprocessor*
   preprocessor->addPPCallbacks(std::make_unique<IncludeRecorder>(sources, includes_));
 }
 
-void XdistCheck::onStartOfTranslationUnit() { g_include_attached = false; }
+void XdistCheck::onStartOfTranslationUnit() {
+  g_include_attached = false;
+  g_model.reset();
+}
 
 void XdistCheck::registerMatchers(MatchFinder* finder) {
   // The analysis needs the whole translation unit (tests, fixtures, helpers and the
@@ -48,8 +55,10 @@ void XdistCheck::registerMatchers(MatchFinder* finder) {
 }
 
 void XdistCheck::check(const MatchFinder::MatchResult& result) {
-  const std::unique_ptr<TestModel> model = TestModel::Build(*result.Context);
-  Emit(*model, Analyze(*model));
+  if (g_model == nullptr || &g_model->Context() != result.Context) {
+    g_model = TestModel::Build(*result.Context);
+  }
+  Emit(*g_model, Analyze(*g_model));
 }
 
 void XdistCheck::Emit(const TestModel& model, std::vector<PlannedFinding> findings) {

@@ -1,5 +1,6 @@
 // XdistCheck.h — the base of every xdist-* check. It builds the TestModel once per
-// translation unit, hands it to the check's Analyze(), and turns the check's planned
+// translation unit (shared by all xdist checks), hands it to the check's Analyze(),
+// and turns the check's planned
 // findings into clang-tidy diagnostics (with notes, fix-its or markers and the
 // include) and into structured Findings for xdist-lint.
 #ifndef XDIST_ANALYZER_XDISTCHECK_H
