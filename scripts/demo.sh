@@ -33,7 +33,13 @@ echo "${#binaries[@]} test binaries, $(cd "$out" && ctest -N | tail -1)"
 
 step "Serial: every binary, one after another"
 start=$(now)
-for binary in "${binaries[@]}"; do (cd "$out" && "$binary" >/dev/null); done
+for binary in "${binaries[@]}"; do
+  if ! (cd "$out" && "$binary" >"$scratch/serial.log" 2>&1); then
+    grep -E -A8 "Failure|FAILED" "$scratch/serial.log" | head -40
+    echo "demo: $(basename "$binary") fails even serially; is another copy of the suite running?" >&2
+    exit 1
+  fi
+done
 serial=$(elapsed "$start" "$(now)")
 echo "all passed serially in ${serial} s"
 
