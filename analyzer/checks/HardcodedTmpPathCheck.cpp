@@ -424,13 +424,44 @@ std::optional<std::string> RelativeName(llvm::StringRef path) {
   return name.str();
 }
 
-// Whether a literal not starting with '/' can be a file name at all.
+// Whether a literal not starting with '/' can name a file in the working directory:
+// "." and ".." name the directory itself or one above it, not a file in it.
 bool CouldBeRelativePath(llvm::StringRef value) {
-  return !value.empty() && value.size() < 4096 && llvm::none_of(value, [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
+  if (value.empty() || value.size() >= 4096 || llvm::any_of(value, [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+      })) {
+    return false;
+  }
+  llvm::SmallVector<llvm::StringRef, 8> parts;
+  value.split(parts, '/');
+  return llvm::any_of(
+      parts, [](llvm::StringRef part) { return !part.empty() && part != "." && part != ".."; });
 }
 
+// The tests that refer to the working directory itself ("." or getcwd()): moving their
+// files out of it can change what they check (a server that serves "."), so their
+// relative paths get markers rather than rewrites.
+std::set<const TestCase*> TestsNamingWorkingDirectory(const TestModel& model) {
+  std::set<const TestCase*> tests;
+  const auto add = [&](const FunctionDecl* function) {
+    const std::vector<const TestCase*> owners = model.OwnersOf(function);
+    tests.insert(owners.begin(), owners.end());
+  };
+  for (const Use& site : model.StringLiterals()) {
+    const auto* literal = cast<StringLiteral>(site.expression);
+    if (literal->isOrdinary() && (literal->getString() == "." || literal->getString() == "./")) {
+      add(site.function);
+    }
+  }
+  for (const Call& call : model.Calls()) {
+    const bool reads_cwd =
+        IsNamed(call.callee, {"getcwd", "get_current_dir_name"}) ||
+        (IsNamed(call.callee, {"current_path"}) && InFilesystemNamespace(call.callee) &&
+         !call.callee->getReturnType()->isVoidType());
+    if (reads_cwd) add(call.function);
+  }
+  return tests;
+}
 // The field whose initialiser contains `expression`, if any.
 const FieldDecl* InitialisedField(const TestModel& model, const Expr* expression) {
   const Stmt* current = expression;
@@ -654,6 +685,8 @@ std::vector<PlannedFinding> HardcodedTmpPathCheck::Analyze(const TestModel& mode
   const SourceManager& sources = model.Context().getSourceManager();
   const TmpPathPolicy policy(model.Context(), extra_sinks_, path_parameter_pattern_,
                              read_function_pattern_);
+  const std::set<const TestCase*> naming_cwd =
+      relative_paths_ ? TestsNamingWorkingDirectory(model) : std::set<const TestCase*>{};
   std::vector<Candidate> candidates;
 
   for (const Use& site : model.StringLiterals()) {
@@ -724,7 +757,10 @@ std::vector<PlannedFinding> HardcodedTmpPathCheck::Analyze(const TestModel& mode
         const FieldDecl* field = InitialisedField(model, literal);
         return field != nullptr && model.IsFixture(dyn_cast<CXXRecordDecl>(field->getParent()));
       }();
-      if (per_test) candidate.rewrite = TempPathRewrite(model, literal, *name);
+      const bool names_cwd = relative && llvm::any_of(candidate.tests, [&](const TestCase* test) {
+                               return naming_cwd.count(test) != 0;
+                             });
+      if (per_test && !names_cwd) candidate.rewrite = TempPathRewrite(model, literal, *name);
     }
     candidates.push_back(std::move(candidate));
   }
