@@ -125,6 +125,27 @@ std::optional<StateChange> Classify(const ASTContext& context, const CallExpr* c
   return change;
 }
 
+// True when the block around `call` ends the process (`_exit`, `exit`, an `exec*`):
+// the child branch after fork(), whose changes never reach the test's process.
+bool InExitingBlock(const TestModel& model, const CallExpr* call) {
+  const Stmt* current = call;
+  while (current != nullptr && !isa<CompoundStmt>(current)) current = model.ParentOf(current);
+  if (current == nullptr) return false;
+  for (const Stmt* statement : cast<CompoundStmt>(current)->body()) {
+    const auto* expression = dyn_cast<Expr>(statement);
+    const auto* other = expression ? dyn_cast<CallExpr>(expression->IgnoreImplicit()) : nullptr;
+    const FunctionDecl* callee = other ? other->getDirectCallee() : nullptr;
+    if (callee != nullptr && callee->getIdentifier() != nullptr &&
+        (llvm::is_contained(std::initializer_list<llvm::StringRef>{"_exit", "_Exit", "exit",
+                                                                   "abort"},
+                            callee->getName()) ||
+         callee->getName().starts_with("exec"))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // `call` stands alone as a statement directly in the body of a test.
 bool IsTestBodyStatement(const TestModel& model, const StateChange& change) {
   if (model.TestOfBody(change.function) == nullptr) return false;
@@ -220,6 +241,7 @@ std::vector<PlannedFinding> ProcessStateCheck::Analyze(const TestModel& model) {
         InNamespace(call.function, "xdist") || model.OwnersOf(call.function).empty()) {
       continue;
     }
+    if (InExitingBlock(model, expression)) continue;
     if (auto change = Classify(model.Context(), expression, call.callee, functions_)) {
       change->function = call.function;
       changes.push_back(std::move(*change));
