@@ -54,6 +54,15 @@ bool CheckedByAssertion(const TestModel& model, const Expr* call) {
   return false;
 }
 
+bool ReturnsString(const FunctionDecl* callee) {
+  if (isa<CXXConstructorDecl>(callee)) return false;
+  const QualType type = callee->getReturnType().getNonReferenceType();
+  if (type->isPointerType() && type->getPointeeType()->isCharType()) return true;
+  const CXXRecordDecl* record = type->getAsCXXRecordDecl();
+  return record != nullptr && record->getIdentifier() != nullptr &&
+         (record->getName() == "basic_string" || record->getName() == "basic_string_view");
+}
+
 class PortPolicy : public SinkPolicy {
  public:
   PortPolicy(const TestModel& model, const llvm::Regex& parameter_pattern, bool address_strings)
@@ -78,6 +87,9 @@ class PortPolicy : public SinkPolicy {
       return name;
     }
     if (name == "htons" && index == 0) return name;
+    // A function that returns a string computes with the port (formats an address)
+    // rather than using it.
+    if (ReturnsString(callee)) return std::nullopt;
     if (index < callee->getNumParams()) {
       const ParmVarDecl* parameter = callee->getParamDecl(index);
       if (parameter->getIdentifier() != nullptr && parameter_pattern_.match(parameter->getName())) {

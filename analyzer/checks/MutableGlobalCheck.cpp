@@ -63,6 +63,27 @@ std::optional<QualType> ParameterType(const Expr* call, const Expr* argument) {
       return method->isConst() ? QualType() : QualType(method->getThisType());
     }
     if (index - offset >= callee->getNumParams()) return std::nullopt;
+    // A forwarding reference (`Args&&...` of make_unique, emplace_back) passes the
+    // value on; whether it is written is decided where it lands, not seen here.
+    if (const FunctionDecl* pattern = callee->getTemplateInstantiationPattern()) {
+      const unsigned position = index - offset;
+      const ParmVarDecl* parameter = nullptr;
+      if (position < pattern->getNumParams()) {
+        parameter = pattern->getParamDecl(position);
+      } else if (pattern->getNumParams() > 0) {
+        parameter = pattern->getParamDecl(pattern->getNumParams() - 1);
+      }
+      if (parameter != nullptr) {
+        QualType type = parameter->getType();
+        if (const auto* expansion = type->getAs<PackExpansionType>()) type = expansion->getPattern();
+        if (const auto* reference = type->getAs<RValueReferenceType>()) {
+          if (reference->getPointeeType()->getAs<TemplateTypeParmType>() != nullptr &&
+              !reference->getPointeeType().hasQualifiers()) {
+            return QualType();
+          }
+        }
+      }
+    }
     return callee->getParamDecl(index - offset)->getType();
   }
   return std::nullopt;
@@ -181,10 +202,15 @@ bool IsCopyable(QualType type) {
            record->getName() == "unique_ptr");
 }
 
-// `a = b`, the shape of putting a saved value back.
+// `a = b` (or `a.store(b)`, `a.assign(b)`), the shape of putting a saved value back.
 bool IsPlainAssignment(const Expr* write) {
   if (const auto* binary = dyn_cast<BinaryOperator>(write)) return binary->getOpcode() == BO_Assign;
   if (const auto* op = dyn_cast<CXXOperatorCallExpr>(write)) return op->getOperator() == OO_Equal;
+  if (const auto* call = dyn_cast<CXXMemberCallExpr>(write)) {
+    const CXXMethodDecl* method = call->getMethodDecl();
+    return method != nullptr && method->getIdentifier() != nullptr &&
+           (method->getName() == "store" || method->getName() == "assign");
+  }
   return false;
 }
 
