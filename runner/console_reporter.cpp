@@ -206,6 +206,7 @@ void ConsoleReporter::PrintSummary(const std::vector<TestResult>& results, std::
   for (const TestResult& result : results) sum += result.duration;
   if (durations > 0) {
     std::vector<const TestResult*> slowest;
+    slowest.reserve(results.size());
     for (const TestResult& result : results) slowest.push_back(&result);
     std::stable_sort(slowest.begin(), slowest.end(), [](const TestResult* a, const TestResult* b) {
       return a->duration > b->duration;

@@ -2,6 +2,7 @@
 #ifndef XDIST_RUNNER_CONSOLE_REPORTER_H
 #define XDIST_RUNNER_CONSOLE_REPORTER_H
 
+#include <cstdint>
 #include <cstddef>
 #include <cstdio>
 #include <map>
@@ -35,7 +36,7 @@ std::string ClosingLine(const Counts& counts, std::size_t not_run);
 /// "12.3 ms", "4.56 s", "2 min 3 s".
 std::string FormatDuration(Duration duration);
 
-enum class Verbosity { kQuiet, kNormal, kVerbose };
+enum class Verbosity : std::uint8_t { kQuiet, kNormal, kVerbose };
 
 /// Prints to a terminal (one overprinted progress line, elided to its width) or to a log
 /// (one line per finished test unless quiet). Failures always print permanently, with the

@@ -302,18 +302,22 @@ Expected<std::vector<TestCase>> DiscoverTests(Launcher& launcher,
     std::remove(listing.json_path.c_str());
     const std::optional<std::string> marker_text = ReadFile(listing.marker_path);
     std::remove(listing.marker_path.c_str());
+    // Every listing that was not cached has ended by now (the loop above waits for all).
+    const ExitStatus exit = listing.exit.value_or(exit_status::StartFailed{"never ran"});
     std::string how;
-    if (const auto* failed = std::get_if<exit_status::StartFailed>(&*listing.exit)) {
+    if (const auto* failed = std::get_if<exit_status::StartFailed>(&exit)) {
       return Error{label + ": cannot run: " + failed->error};
     }
-    if (const auto* signaled = std::get_if<exit_status::Signaled>(&*listing.exit)) {
+    if (const auto* signaled = std::get_if<exit_status::Signaled>(&exit)) {
       how = "died with signal " + std::to_string(signaled->signal);
-    } else if (const auto* exited = std::get_if<exit_status::Exited>(&*listing.exit)) {
+    } else if (const auto* exited = std::get_if<exit_status::Exited>(&exit)) {
       how = "exited with status " + std::to_string(exited->code);
     }
     if (!json) {
-      return Error{label + ": not a GoogleTest binary: --gtest_list_tests wrote no JSON listing (" +
-                   how + ")" + (listing.output.empty() ? "" : "; output ends:\n" + Tail(listing.output, 10))};
+      std::string message =
+          label + ": not a GoogleTest binary: --gtest_list_tests wrote no JSON listing (" + how + ")";
+      if (!listing.output.empty()) message += "; output ends:\n" + Tail(listing.output, 10);
+      return Error{std::move(message)};
     }
     const auto listed = ParseListing(*json, label);
     if (!listed) return listed.error();

@@ -221,9 +221,9 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
   // Discovery.
   std::vector<std::string> warnings;
   DiscoveryConfig discovery;
-  discovery.work_dir = space->internal_dir();
+  discovery.work_dir = space->InternalDir();
   discovery.env = CleanEnv(context.env);
-  discovery.env.push_back("TMPDIR=" + space->internal_dir());
+  discovery.env.push_back("TMPDIR=" + space->InternalDir());
   discovery.extra_args = options.extra_args;
   discovery.filter = options.filter;
   discovery.cache_dir = options.cache_dir;
@@ -287,6 +287,7 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
     }
   }
   std::vector<std::string> selected_keys;
+  selected_keys.reserve(tests.size());
   for (const TestCase& test : tests) {
     selected_keys.push_back(DurationHistory::Key(binaries[test.binary].path, test.FullName()));
   }
@@ -343,7 +344,7 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
   session_config.reruns = options.reruns;
   session_config.maxfail = options.maxfail;
   session_config.color = options.color == ColorMode::kAlways;
-  session_config.report_dir = space->internal_dir();
+  session_config.report_dir = space->InternalDir();
   for (int slot = 0; slot < workers; ++slot) {
     session_config.slot_env.push_back(space->WorkerEnv(context.env, slot, workers, run_uid));
   }
@@ -353,7 +354,7 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
     std::error_code cwd_error;
     SandboxOptions sandbox_options;
     sandbox_options.levels = isolation;
-    sandbox_options.run_dir = space->root();
+    sandbox_options.run_dir = space->Root();
     sandbox_options.cwd = std::filesystem::current_path(cwd_error);
     for (const Binary& binary : binaries) sandbox_options.visible_paths.emplace_back(binary.path);
     sandbox_options.keep = options.keep_tmp;
@@ -398,7 +399,7 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
     update.Record(selected_keys[result.test],
                   {ToSeconds(result.duration), IsFailure(result.outcome) || result.flaky});
   }
-  if (!update.empty()) {
+  if (!update.Empty()) {
     const Expected<bool> saved = update.MergeInto(options.cache_dir);
     if (!saved) std::fprintf(err, "xdist-run: warning: %s\n", saved.error().message.c_str());
   }
@@ -418,7 +419,7 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
     std::fprintf(context.out, "stopped after %d failure(s) (--maxfail)\n", options.maxfail);
   }
   if (failures || summary.interrupted || options.keep_tmp) {
-    std::fprintf(context.out, "worker directories kept in %s\n", space->root().c_str());
+    std::fprintf(context.out, "worker directories kept in %s\n", space->Root().c_str());
   } else {
     space->Remove();
   }

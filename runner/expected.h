@@ -20,13 +20,18 @@ class Expected {
   Expected(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Expected(Error error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
-  bool has_value() const { return std::holds_alternative<T>(state_); }
+  // has_value() and error() are spelled as in std::expected, which this stands in for.
+  bool has_value() const {  // NOLINT(readability-identifier-naming)
+    return std::holds_alternative<T>(state_);
+  }
   explicit operator bool() const { return has_value(); }
   T& operator*() { return std::get<T>(state_); }
   const T& operator*() const { return std::get<T>(state_); }
   T* operator->() { return &std::get<T>(state_); }
   const T* operator->() const { return &std::get<T>(state_); }
-  const Error& error() const { return std::get<Error>(state_); }
+  const Error& error() const {  // NOLINT(readability-identifier-naming)
+    return std::get<Error>(state_);
+  }
 
  private:
   std::variant<T, Error> state_;

@@ -2,6 +2,7 @@
 #ifndef XDIST_RUNNER_GTEST_REPORT_H
 #define XDIST_RUNNER_GTEST_REPORT_H
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -13,7 +14,7 @@ namespace xdist::run {
 
 /// One test as a run report gives it.
 struct ReportedTest {
-  enum class Result { kPassed, kFailed, kSkipped, kNotRun };
+  enum class Result : std::uint8_t { kPassed, kFailed, kSkipped, kNotRun };
   Result result = Result::kNotRun;
   double seconds = 0;
   std::string failure_message;  ///< the failures' texts, joined by blank lines

@@ -13,8 +13,8 @@ constexpr std::string_view kSkippedTag = "[  SKIPPED ] ";
 // A line longer than this without a newline is passed on as output in pieces, so a test
 // that floods without newlines cannot grow the buffer without bound. The kept end is
 // long enough to hold an end line that follows the flood.
-constexpr std::size_t kMaxPartialLine = 64 * 1024;
-constexpr std::size_t kKeptPartialEnd = 4 * 1024;
+constexpr std::size_t kMaxPartialLine = std::size_t{64} * 1024;
+constexpr std::size_t kKeptPartialEnd = std::size_t{4} * 1024;
 
 // Removes ANSI CSI sequences (ESC [ ... final byte), which --gtest_color=yes adds.
 std::string StripAnsi(std::string_view line) {

@@ -3,6 +3,7 @@
 #ifndef XDIST_RUNNER_GTEST_STREAM_H
 #define XDIST_RUNNER_GTEST_STREAM_H
 
+#include <cstdint>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -11,11 +12,11 @@
 namespace xdist::run {
 
 /// How the stream says a test ended.
-enum class StreamStatus { kPassed, kFailed, kSkipped };
+enum class StreamStatus : std::uint8_t { kPassed, kFailed, kSkipped };
 
 /// A parsed `[ RUN      ]` or end line of the batch's tests.
 struct StreamEvent {
-  enum class Kind { kStarted, kEnded };
+  enum class Kind : std::uint8_t { kStarted, kEnded };
   Kind kind = Kind::kStarted;
   std::size_t index = 0;  ///< index into the batch's expected tests
   StreamStatus status = StreamStatus::kPassed;  ///< for kEnded
@@ -41,19 +42,19 @@ class GTestStreamParser {
   std::vector<StreamEvent> Finish();
 
   /// Index of the test started last, or -1 before the first accepted `[ RUN      ]`.
-  int last_started() const { return last_started_; }
+  int LastStarted() const { return last_started_; }
   /// True when the test started last has an end line (it may still be followed by a crash).
-  bool last_ended() const { return last_ended_; }
+  bool LastEnded() const { return last_ended_; }
   /// Index of the next test expected to start.
-  std::size_t next_expected() const { return next_; }
+  std::size_t NextExpected() const { return next_; }
   /// What test `index` printed, without GoogleTest's RUN/end lines; when that is more than
   /// kMaxOutput bytes, only a tail of kMaxOutput to 1.5 × kMaxOutput bytes is kept.
-  const std::string& output(std::size_t index) const { return outputs_[index]; }
+  const std::string& Output(std::size_t index) const { return outputs_[index]; }
   /// What was printed outside a test since the last accepted `[ RUN      ]` line ended
   /// (or since the start): set-up output, or what led to a crash between tests.
-  const std::string& stray_output() const { return stray_; }
+  const std::string& StrayOutput() const { return stray_; }
 
-  static constexpr std::size_t kMaxOutput = 256 * 1024;
+  static constexpr std::size_t kMaxOutput = std::size_t{256} * 1024;
 
  private:
   void ParseLine(std::string_view line, bool complete, std::vector<StreamEvent>& events);

@@ -46,8 +46,8 @@ class DurationHistory {
 
   std::optional<HistoryEntry> Find(const std::string& key) const;
   void Record(const std::string& key, HistoryEntry entry) { entries_[key] = entry; }
-  const std::map<std::string, HistoryEntry>& entries() const { return entries_; }
-  bool empty() const { return entries_.empty(); }
+  const std::map<std::string, HistoryEntry>& Entries() const { return entries_; }
+  bool Empty() const { return entries_.empty(); }
 
  private:
   std::map<std::string, HistoryEntry> entries_;

@@ -4,6 +4,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -31,9 +33,7 @@ int ExitCode(RunStatus status) {
   return 2;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   using namespace xdist::run;
   // Everything after the first `--` goes to the test binaries untouched.
   std::vector<std::string> args;
@@ -158,4 +158,17 @@ int main(int argc, char** argv) {
   for (char** entry = environ; *entry != nullptr; ++entry) context.env.emplace_back(*entry);
   context.out_is_terminal = ::isatty(STDOUT_FILENO) != 0;
   return ExitCode(RunTests(options, context));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& error) {
+    // Library code reports expected failures as values; this is for the unexpected ones
+    // (out of memory, a file system error) so they end with a message, not an abort.
+    std::fprintf(stderr, "xdist-run: error: %s\n", error.what());
+    return 2;
+  }
 }

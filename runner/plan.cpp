@@ -67,8 +67,9 @@ Plan SimulatePlan(const std::vector<TestCase>& tests, const std::vector<WorkItem
     }
     if (next < 0) break;
     now = free_at[static_cast<std::size_t>(next)];
-    scheduler.Done(*running[static_cast<std::size_t>(next)]);
-    running[static_cast<std::size_t>(next)].reset();
+    std::optional<Batch>& ended = running[static_cast<std::size_t>(next)];
+    if (ended) scheduler.Done(*ended);
+    ended.reset();
     plan.makespan = std::max(plan.makespan, now);
   }
   return plan;

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -27,7 +28,7 @@ struct StartReport {
   int stage = 0;
   int error = 0;
 };
-enum Stage { kStdin = 1, kChildSetup = 2, kExec = 3 };
+enum Stage : std::uint8_t { kStdin = 1, kChildSetup = 2, kExec = 3 };
 
 [[noreturn]] void ReportAndExit(int fd, int stage, int error) {
   const StartReport report{stage, error};

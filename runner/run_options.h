@@ -14,7 +14,7 @@
 
 namespace xdist::run {
 
-enum class ColorMode { kAuto, kAlways, kNever };
+enum class ColorMode : std::uint8_t { kAuto, kAlways, kNever };
 
 struct RunOptions {
   std::vector<std::string> binaries;
@@ -41,7 +41,7 @@ struct RunOptions {
 };
 
 /// How a run ended; main() maps it to the exit code.
-enum class RunStatus {
+enum class RunStatus : std::uint8_t {
   kAllPassed,       ///< 0
   kFailures,        ///< 1
   kUsageError,      ///< 2: bad options, or a binary could not be listed

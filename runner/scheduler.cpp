@@ -58,6 +58,7 @@ Scheduler::Scheduler(const std::vector<TestCase>& tests, const std::vector<WorkI
   std::iota(order.begin(), order.end(), 0);
   if (!config_.keep_unit_order) {
     std::vector<double> sums;
+    sums.reserve(units.size());
     for (const ItemList& unit : units) sums.push_back(Sum(unit));
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return sums[a] > sums[b]; });

@@ -25,7 +25,7 @@ struct WorkItem {
 };
 
 /// pytest-xdist's --dist modes.
-enum class DistMode { kLoad, kLoadFile, kLoadScope, kLoadGroup, kWorkSteal, kNo };
+enum class DistMode : std::uint8_t { kLoad, kLoadFile, kLoadScope, kLoadGroup, kWorkSteal, kNo };
 
 /// Parses "load", "loadfile", ... .
 Expected<DistMode> ParseDistMode(std::string_view text);
@@ -57,7 +57,7 @@ struct SchedulerConfig {
   std::size_t max_unknown_per_batch = 8;
   double unknown_batch_seconds = 0.05;
   /// Keeps a --gtest_filter argument under the kernel's limit for one argument (128 KiB).
-  std::size_t max_filter_bytes = 100 * 1024;
+  std::size_t max_filter_bytes = std::size_t{100} * 1024;
   /// Units (groups, files, suites) are taken in the given order instead of longest first.
   bool keep_unit_order = false;
 };
@@ -98,7 +98,7 @@ class Scheduler {
   void Stop();
 
   bool HasPending() const;
-  int running() const { return running_; }
+  int RunningBatches() const { return running_; }
 
  private:
   using ItemList = std::list<WorkItem>;

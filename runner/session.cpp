@@ -21,7 +21,7 @@ struct Overloaded : Ts... {
 constexpr Duration kTickInterval = std::chrono::milliseconds(250);
 // Output kept for a test that passed or was skipped: enough for the JUnit file, small enough
 // that a suite of chatty tests does not fill the runner's memory.
-constexpr std::size_t kKeptPassingOutput = 16 * 1024;
+constexpr std::size_t kKeptPassingOutput = std::size_t{16} * 1024;
 
 std::optional<std::string> ReadAndRemove(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -93,6 +93,7 @@ void Session::StartBatch(Batch batch) {
   running.report_path =
       config_.report_dir + "/batch-" + std::to_string(next_report_++) + ".json";
   std::vector<std::string> names;
+  names.reserve(batch.items.size());
   for (const WorkItem& item : batch.items) names.push_back(tests_[item.test].FullName());
   running.parser = std::make_unique<GTestStreamParser>(std::move(names));
   running.started = clock_.Now();
@@ -183,7 +184,7 @@ void Session::OnExit(int slot, const ExitStatus& status) {
       for (std::size_t i = 0; i < items.size(); ++i) {
         const TestCase& test = tests_[items[i].test];
         const auto it = report->find(test.FullName());
-        std::string output = parser.output(i);
+        std::string output = parser.Output(i);
         if (it == report->end() || it->second.result == ReportedTest::Result::kNotRun) {
           Finish(slot, items[i],
                  outcome::Failed{"GoogleTest did not run this test although the filter named it"},
@@ -223,18 +224,18 @@ void Session::OnExit(int slot, const ExitStatus& status) {
   std::size_t culprit = 0;
   if (running.timed_out) {
     culprit = running.timed_out_index;
-  } else if (parser.last_started() < 0) {
+  } else if (parser.LastStarted() < 0) {
     culprit = 0;
-  } else if (!parser.last_ended() || parser.next_expected() >= items.size()) {
+  } else if (!parser.LastEnded() || parser.NextExpected() >= items.size()) {
     // Still running, or the batch's last test ended and the process died on its way out.
-    culprit = static_cast<std::size_t>(parser.last_started());
+    culprit = static_cast<std::size_t>(parser.LastStarted());
   } else {
     // Between tests: the next test's set-up (e.g. SetUpTestSuite) was running.
-    culprit = parser.next_expected();
+    culprit = parser.NextExpected();
   }
   culprit = std::min(culprit, items.size() - 1);
   for (std::size_t i = 0; i < culprit; ++i) {
-    const std::string& output = parser.output(i);
+    const std::string& output = parser.Output(i);
     Finish(slot, items[i], FromStream(running.ended[i].value_or(StreamStatus::kFailed), output),
            running.durations[i], output);
   }
@@ -248,13 +249,13 @@ void Session::OnExit(int slot, const ExitStatus& status) {
   } else if (const auto* exited = std::get_if<exit_status::Exited>(&status)) {
     blamed = outcome::ExitedMidTest{exited->code};
   }
-  std::string output = parser.output(culprit);
-  if (!parser.stray_output().empty()) {
+  std::string output = parser.Output(culprit);
+  if (!parser.StrayOutput().empty()) {
     if (!output.empty() && output.back() != '\n') output += '\n';
-    output += parser.stray_output();
+    output += parser.StrayOutput();
   }
   const TimePoint now = clock_.Now();
-  const bool started = static_cast<int>(culprit) <= parser.last_started();
+  const bool started = static_cast<int>(culprit) <= parser.LastStarted();
   Finish(slot, items[culprit], std::move(blamed),
          now - (started ? running.test_started[culprit] : running.deadline_base),
          std::move(output));
@@ -273,9 +274,9 @@ void Session::CheckTimeouts() {
     if (now - running.deadline_base < *config_.timeout) continue;
     const GTestStreamParser& parser = *running.parser;
     running.timed_out = true;
-    running.timed_out_index = parser.last_started() >= 0 && !parser.last_ended()
-                                  ? static_cast<std::size_t>(parser.last_started())
-                                  : std::min(parser.next_expected(), running.batch.items.size() - 1);
+    running.timed_out_index = parser.LastStarted() >= 0 && !parser.LastEnded()
+                                  ? static_cast<std::size_t>(parser.LastStarted())
+                                  : std::min(parser.NextExpected(), running.batch.items.size() - 1);
     launcher_.Terminate(running.id);
   }
 }

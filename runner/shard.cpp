@@ -48,6 +48,7 @@ std::vector<bool> SelectShard(const std::vector<TestCase>& tests,
     unit.tests.push_back(test);
   }
   std::vector<const Unit*> order;
+  order.reserve(units.size());
   for (const auto& [key, unit] : units) order.push_back(&unit);
   std::vector<bool> selected(tests.size(), false);
   if (!timed) {

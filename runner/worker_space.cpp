@@ -38,22 +38,22 @@ Expected<WorkerSpace> WorkerSpace::Create(const std::string& base, const std::st
   WorkerSpace space;
   space.root_ = base + "/xdist-" + run_uid;
   std::error_code error;
-  std::filesystem::create_directories(space.internal_dir(), error);
+  std::filesystem::create_directories(space.InternalDir(), error);
   for (int slot = 0; slot < workers && !error; ++slot) {
-    std::filesystem::create_directories(space.worker_dir(slot), error);
+    std::filesystem::create_directories(space.WorkerDir(slot), error);
   }
   if (error) return Error{space.root_ + ": cannot create the run's directory: " + error.message()};
   return space;
 }
 
-std::string WorkerSpace::worker_dir(int slot) const { return root_ + "/" + WorkerName(slot); }
+std::string WorkerSpace::WorkerDir(int slot) const { return root_ + "/" + WorkerName(slot); }
 
 std::vector<std::string> WorkerSpace::WorkerEnv(const std::vector<std::string>& base_env,
                                                 int slot, int workers,
                                                 const std::string& run_uid) const {
   std::vector<std::string> env = CleanEnv(base_env);
-  env.push_back("TEST_TMPDIR=" + worker_dir(slot));
-  env.push_back("TMPDIR=" + worker_dir(slot));
+  env.push_back("TEST_TMPDIR=" + WorkerDir(slot));
+  env.push_back("TMPDIR=" + WorkerDir(slot));
   env.push_back("XDIST_WORKER=" + WorkerName(slot));
   env.push_back("XDIST_WORKER_COUNT=" + std::to_string(workers));
   env.push_back("XDIST_TESTRUN_UID=" + run_uid);

@@ -17,9 +17,9 @@ class WorkerSpace {
   static Expected<WorkerSpace> Create(const std::string& base, const std::string& run_uid,
                                       int workers);
 
-  const std::string& root() const { return root_; }
-  std::string internal_dir() const { return root_ + "/internal"; }
-  std::string worker_dir(int slot) const;
+  const std::string& Root() const { return root_; }
+  std::string InternalDir() const { return root_ + "/internal"; }
+  std::string WorkerDir(int slot) const;
   static std::string WorkerName(int slot) { return "gw" + std::to_string(slot); }
 
   /// The environment of worker `slot`'s processes: `base_env` without the variables the runner

@@ -2,6 +2,7 @@
 #ifndef XDIST_TESTS_RUNNER_FAKE_LAUNCHER_H
 #define XDIST_TESTS_RUNNER_FAKE_LAUNCHER_H
 
+#include <cstdint>
 #include <csignal>
 #include <deque>
 #include <fstream>
@@ -29,7 +30,7 @@ class FakeClock final : public Clock {
 
 /// What a scripted test does.
 struct Behaviour {
-  enum class Kind { kPass, kFail, kSkip, kCrash, kExitZero, kHang, kFakeOkThenCrash };
+  enum class Kind : std::uint8_t { kPass, kFail, kSkip, kCrash, kExitZero, kHang, kFakeOkThenCrash };
   Kind kind = Kind::kPass;
   double seconds = 1;
 };
@@ -61,7 +62,9 @@ class FakeLauncher final : public Launcher {
  public:
   explicit FakeLauncher(FakeClock& clock) : clock_(clock) {}
 
-  void Script(const std::string& test, std::vector<Behaviour> runs) { script_[test] = runs; }
+  void Script(const std::string& test, std::vector<Behaviour> runs) {
+    script_[test] = std::move(runs);
+  }
   void InterruptAt(TimePoint when) { interrupt_at_ = when; }
 
   ProcessId Start(const ProcessSpec& spec) override {
@@ -135,7 +138,7 @@ class FakeLauncher final : public Launcher {
 
   bool Interrupted() const override { return interrupted_; }
 
-  const std::vector<FakeProcess>& processes() const { return processes_; }
+  const std::vector<FakeProcess>& Processes() const { return processes_; }
 
  private:
   struct Pending {

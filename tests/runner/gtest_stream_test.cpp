@@ -26,7 +26,7 @@ TEST(GTestStreamParser, ReportsStartsAndEndsOfTheBatch) {
   EXPECT_EQ(events[3].status, StreamStatus::kFailed);
   EXPECT_EQ(events[5].index, 2u);
   EXPECT_EQ(events[5].status, StreamStatus::kSkipped);
-  EXPECT_EQ(parser.output(0), "hello\n");
+  EXPECT_EQ(parser.Output(0), "hello\n");
 }
 
 TEST(GTestStreamParser, IgnoresRunLinesThatAreNotTheNextExpectedTest) {
@@ -35,16 +35,16 @@ TEST(GTestStreamParser, IgnoresRunLinesThatAreNotTheNextExpectedTest) {
                               "[ RUN      ] A.x\n[ RUN      ] A.x\n[ RUN      ] Other.t\n"
                               "[ RUN      ] A.xy\n");
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(parser.last_started(), 0);
-  EXPECT_NE(parser.output(0).find("[ RUN      ] Other.t"), std::string::npos);
+  EXPECT_EQ(parser.LastStarted(), 0);
+  EXPECT_NE(parser.Output(0).find("[ RUN      ] Other.t"), std::string::npos);
 }
 
 TEST(GTestStreamParser, EndLinesOfOtherTestsAreOutput) {
   GTestStreamParser parser({"A.x", "A.y"});
   const auto events = FeedAll(parser, "[ RUN      ] A.x\n[       OK ] A.y (1 ms)\n");
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_FALSE(parser.last_ended());
-  EXPECT_EQ(parser.output(0), "[       OK ] A.y (1 ms)\n");
+  EXPECT_FALSE(parser.LastEnded());
+  EXPECT_EQ(parser.Output(0), "[       OK ] A.y (1 ms)\n");
 }
 
 TEST(GTestStreamParser, ALaterEndLineOfTheSameTestReplacesAFakeOne) {
@@ -54,7 +54,7 @@ TEST(GTestStreamParser, ALaterEndLineOfTheSameTestReplacesAFakeOne) {
                               "[  FAILED  ] A.x (2 ms)\n");
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events.back().status, StreamStatus::kFailed);
-  EXPECT_EQ(parser.output(0), "real failure\n");
+  EXPECT_EQ(parser.Output(0), "real failure\n");
 }
 
 TEST(GTestStreamParser, TheClosingSummaryListIsNotAnEndLine) {
@@ -70,7 +70,7 @@ TEST(GTestStreamParser, EndLineAfterOutputWithoutNewline) {
   const auto events = FeedAll(parser, "[ RUN      ] A.x\npartial[       OK ] A.x (0 ms)\n");
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].kind, Kind::kEnded);
-  EXPECT_EQ(parser.output(0), "partial");
+  EXPECT_EQ(parser.Output(0), "partial");
 }
 
 TEST(GTestStreamParser, LastLineWithoutNewlineIsParsedAtFinish) {
@@ -110,14 +110,14 @@ TEST(GTestStreamParser, FloodWithoutNewlinesStaysBounded) {
   for (int i = 0; i < 8; ++i) parser.Feed(chunk);
   const auto events = parser.Feed("[       OK ] A.x (0 ms)\n");
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_LE(parser.output(0).size(), GTestStreamParser::kMaxOutput * 3 / 2);
+  EXPECT_LE(parser.Output(0).size(), GTestStreamParser::kMaxOutput * 3 / 2);
 }
 
 TEST(GTestStreamParser, StrayOutputIsWhatFollowsTheLastEnd) {
   GTestStreamParser parser({"A.x", "A.y"});
   FeedAll(parser, "[ RUN      ] A.x\n[       OK ] A.x (0 ms)\nset-up of the next suite\n");
-  EXPECT_EQ(parser.stray_output(), "set-up of the next suite\n");
-  EXPECT_EQ(parser.next_expected(), 1u);
+  EXPECT_EQ(parser.StrayOutput(), "set-up of the next suite\n");
+  EXPECT_EQ(parser.NextExpected(), 1u);
 }
 
 TEST(AppendTail, KeepsTheEnd) {

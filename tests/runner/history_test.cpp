@@ -23,7 +23,7 @@ TEST(DurationHistory, SerializeAndParseRoundTrip) {
   history.Record("b::A.y", {1.5, true});
   const auto parsed = DurationHistory::Parse(history.Serialize(), "f");
   ASSERT_TRUE(parsed) << parsed.error().message;
-  EXPECT_EQ(parsed->entries(), history.entries());
+  EXPECT_EQ(parsed->Entries(), history.Entries());
 }
 
 TEST(DurationHistory, RejectsCorruptForeignAndOtherVersions) {
@@ -39,7 +39,7 @@ TEST(DurationHistory, CorruptFileIsAWarningAndAnEmptyHistory) {
   std::ofstream(dir + "/durations.json") << "garbage";
   std::vector<std::string> warnings;
   const DurationHistory history = DurationHistory::Load(dir, warnings);
-  EXPECT_TRUE(history.empty());
+  EXPECT_TRUE(history.Empty());
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("durations.json"), std::string::npos);
   // Writing over it replaces the corrupt file.
@@ -47,13 +47,13 @@ TEST(DurationHistory, CorruptFileIsAWarningAndAnEmptyHistory) {
   update.Record("b::A.x", {1, false});
   ASSERT_TRUE(update.MergeInto(dir));
   warnings.clear();
-  EXPECT_EQ(DurationHistory::Load(dir, warnings).entries(), update.entries());
+  EXPECT_EQ(DurationHistory::Load(dir, warnings).Entries(), update.Entries());
   EXPECT_TRUE(warnings.empty());
 }
 
 TEST(DurationHistory, MissingDirectoryIsAnEmptyHistoryWithoutWarning) {
   std::vector<std::string> warnings;
-  EXPECT_TRUE(DurationHistory::Load(xdist::TempPath("absent"), warnings).empty());
+  EXPECT_TRUE(DurationHistory::Load(xdist::TempPath("absent"), warnings).Empty());
   EXPECT_TRUE(warnings.empty());
 }
 
@@ -97,7 +97,7 @@ TEST(DurationHistory, ConcurrentWritersLoseNothing) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   }
   std::vector<std::string> warnings;
-  EXPECT_EQ(DurationHistory::Load(dir, warnings).entries().size(),
+  EXPECT_EQ(DurationHistory::Load(dir, warnings).Entries().size(),
             static_cast<std::size_t>(kWriters * kRounds));
   EXPECT_TRUE(warnings.empty());
 }

@@ -95,7 +95,7 @@ class SessionTest : public ::testing::Test {
   /// The processes that ran `name`.
   std::vector<const FakeProcess*> ProcessesOf(const std::string& name) const {
     std::vector<const FakeProcess*> out;
-    for (const FakeProcess& process : launcher_.processes()) {
+    for (const FakeProcess& process : launcher_.Processes()) {
       if (std::count(process.tests.begin(), process.tests.end(), name)) out.push_back(&process);
     }
     return out;
@@ -130,9 +130,9 @@ TEST_F(SessionTest, EveryTestIsReportedOnceAndBothWorkersWork) {
   const SessionSummary summary = Run(2);
   ExpectEachReported(summary);
   std::set<std::string> workers;
-  for (const FakeProcess& process : launcher_.processes()) workers.insert(process.Env("XDIST_WORKER"));
+  for (const FakeProcess& process : launcher_.Processes()) workers.insert(process.Env("XDIST_WORKER"));
   EXPECT_EQ(workers, (std::set<std::string>{"gw0", "gw1"}));
-  EXPECT_LT(launcher_.processes().size(), 20u) << "tests are batched";
+  EXPECT_LT(launcher_.Processes().size(), 20u) << "tests are batched";
   EXPECT_EQ(reporter_.finished.size(), 20u);
 }
 
@@ -146,8 +146,8 @@ TEST_F(SessionTest, CrashIsPinnedOnTheRunningTestAndTheRestRunsInANewProcess) {
   ASSERT_NE(crashed, nullptr);
   EXPECT_EQ(crashed->signal, SIGSEGV);
   EXPECT_TRUE(std::holds_alternative<outcome::Passed>(ResultOf(summary, "S.T2").outcome));
-  ASSERT_EQ(launcher_.processes().size(), 2u);
-  EXPECT_EQ(launcher_.processes()[1].tests, std::vector<std::string>{"S.T2"});
+  ASSERT_EQ(launcher_.Processes().size(), 2u);
+  EXPECT_EQ(launcher_.Processes()[1].tests, std::vector<std::string>{"S.T2"});
 }
 
 TEST_F(SessionTest, FakeEndLineBeforeACrashStillBlamesTheRunningTest) {
@@ -213,7 +213,7 @@ TEST_F(SessionTest, NoParallelTestRunsAloneInItsOwnProcess) {
   const auto alone = ProcessesOf("S.T5");
   ASSERT_EQ(alone.size(), 1u);
   EXPECT_EQ(alone[0]->tests.size(), 1u);
-  for (const FakeProcess& other : launcher_.processes()) {
+  for (const FakeProcess& other : launcher_.Processes()) {
     if (&other != alone[0]) {
       EXPECT_FALSE(Overlap(*alone[0], other));
     }
@@ -234,7 +234,7 @@ TEST_F(SessionTest, ExclusiveLocksNeverOverlapAndSharedOnesMay) {
     return 0;
   };
   bool shared_overlapped = false;
-  const auto& processes = launcher_.processes();
+  const auto& processes = launcher_.Processes();
   for (std::size_t a = 0; a < processes.size(); ++a) {
     for (std::size_t b = a + 1; b < processes.size(); ++b) {
       const int x = holder(processes[a]);
@@ -267,7 +267,7 @@ TEST_F(SessionTest, LoadFileKeepsEachFileOnOneWorker) {
   const SessionSummary summary = Run(2, DistMode::kLoadFile);
   ExpectEachReported(summary);
   std::map<std::string, std::set<std::string>> workers_of_file;
-  for (const FakeProcess& process : launcher_.processes()) {
+  for (const FakeProcess& process : launcher_.Processes()) {
     for (const std::string& name : process.tests) {
       workers_of_file[tests_[Index(name)].file].insert(process.Env("XDIST_WORKER"));
     }
@@ -282,7 +282,7 @@ TEST_F(SessionTest, LoadScopeKeepsEachSuiteOnOneWorker) {
   const SessionSummary summary = Run(2, DistMode::kLoadScope);
   ExpectEachReported(summary);
   std::map<std::string, std::set<std::string>> workers_of_suite;
-  for (const FakeProcess& process : launcher_.processes()) {
+  for (const FakeProcess& process : launcher_.Processes()) {
     for (const std::string& name : process.tests) {
       workers_of_suite[tests_[Index(name)].suite].insert(process.Env("XDIST_WORKER"));
     }
@@ -299,7 +299,7 @@ TEST_F(SessionTest, LoadGroupKeepsGroupsTogetherAndSpreadsTheRest) {
   ExpectEachReported(summary);
   EXPECT_EQ(ProcessesOf("S.T0")[0]->Env("XDIST_WORKER"), ProcessesOf("S.T9")[0]->Env("XDIST_WORKER"));
   std::set<std::string> workers;
-  for (const FakeProcess& process : launcher_.processes()) workers.insert(process.Env("XDIST_WORKER"));
+  for (const FakeProcess& process : launcher_.Processes()) workers.insert(process.Env("XDIST_WORKER"));
   EXPECT_EQ(workers.size(), 2u);
 }
 
@@ -312,7 +312,7 @@ TEST_F(SessionTest, WorkStealUsesEveryWorkerAndReportsEverything) {
   const SessionSummary summary = Run(2, DistMode::kWorkSteal);
   ExpectEachReported(summary);
   std::set<std::string> workers;
-  for (const FakeProcess& process : launcher_.processes()) workers.insert(process.Env("XDIST_WORKER"));
+  for (const FakeProcess& process : launcher_.Processes()) workers.insert(process.Env("XDIST_WORKER"));
   EXPECT_EQ(workers.size(), 2u);
 }
 
@@ -321,10 +321,10 @@ TEST_F(SessionTest, DistNoRunsEachBinaryInOneProcessOnOneWorker) {
   AddTests("B", 5, "b.cpp", 1);
   const SessionSummary summary = Run(1, DistMode::kNo);
   ExpectEachReported(summary);
-  ASSERT_EQ(launcher_.processes().size(), 2u);
-  EXPECT_EQ(launcher_.processes()[0].tests.size(), 5u);
-  EXPECT_EQ(launcher_.processes()[0].argv[0], "/bin/a");
-  EXPECT_EQ(launcher_.processes()[1].argv[0], "/bin/b");
+  ASSERT_EQ(launcher_.Processes().size(), 2u);
+  EXPECT_EQ(launcher_.Processes()[0].tests.size(), 5u);
+  EXPECT_EQ(launcher_.Processes()[0].argv[0], "/bin/a");
+  EXPECT_EQ(launcher_.Processes()[1].argv[0], "/bin/b");
 }
 
 TEST_F(SessionTest, MaxfailIsExactNoTestStartsAfterIt) {
@@ -337,10 +337,10 @@ TEST_F(SessionTest, MaxfailIsExactNoTestStartsAfterIt) {
   });
   EXPECT_TRUE(summary.stopped_at_maxfail);
   TimePoint first_failure = TimePoint::max();
-  for (const FakeProcess& process : launcher_.processes()) {
+  for (const FakeProcess& process : launcher_.Processes()) {
     if (process.tests == std::vector<std::string>{"S.T0"}) first_failure = process.end;
   }
-  for (const FakeProcess& process : launcher_.processes()) {
+  for (const FakeProcess& process : launcher_.Processes()) {
     for (const TimePoint start : process.test_start) EXPECT_LT(start, first_failure);
   }
   // The test already running when the limit was reached still finishes and is reported.
@@ -372,7 +372,7 @@ TEST_F(SessionTest, CountRepeatsEveryTest) {
   AddTests("S", 4);
   const SessionSummary summary = Run(2, DistMode::kLoad, nullptr, 3);
   ExpectEachReported(summary, 3);
-  for (const FakeProcess& process : launcher_.processes()) {
+  for (const FakeProcess& process : launcher_.Processes()) {
     const std::set<std::string> unique(process.tests.begin(), process.tests.end());
     EXPECT_EQ(unique.size(), process.tests.size()) << "a test twice in one filter";
   }
@@ -391,7 +391,7 @@ TEST_F(SessionTest, InterruptReportsRunningTestsAndStartsNothingNew) {
   }
   EXPECT_EQ(interrupted, 2);
   EXPECT_EQ(summary.results.size() + summary.not_run, 10u);
-  for (const FakeProcess& process : launcher_.processes()) {
+  for (const FakeProcess& process : launcher_.Processes()) {
     EXPECT_LT(process.start, TimePoint(std::chrono::milliseconds(1500)));
   }
 }
