@@ -51,6 +51,13 @@ std::size_t Utf8Length(std::string_view text, std::size_t at) {
 }
 
 // The first line of a message, for the `message` attribute.
+// The end of a test's output, for the body of an <error> (the whole output is in
+// <system-out>): what a crash or hang printed last is what explains it.
+std::string Tail(const std::string& text) {
+  constexpr std::size_t kTail = 4096;
+  return text.size() <= kTail ? text : "...\n" + text.substr(text.size() - kTail);
+}
+
 std::string FirstLine(std::string_view text) {
   while (!text.empty() && text.front() == '\n') text.remove_prefix(1);
   return std::string(text.substr(0, text.find('\n')));
@@ -174,15 +181,15 @@ std::string WriteJUnit(const JUnitReport& report) {
             [&](const outcome::Crashed& crashed) {
               ++suite_counts.errors;
               add("error", DescribeOutcome(result->outcome), SignalName(crashed.signal),
-                  result->output);
+                  Tail(result->output));
             },
             [&](const outcome::TimedOut&) {
               ++suite_counts.errors;
-              add("error", DescribeOutcome(result->outcome), "timeout", result->output);
+              add("error", DescribeOutcome(result->outcome), "timeout", Tail(result->output));
             },
             [&](const outcome::ExitedMidTest&) {
               ++suite_counts.errors;
-              add("error", DescribeOutcome(result->outcome), "exit", result->output);
+              add("error", DescribeOutcome(result->outcome), "exit", Tail(result->output));
             },
             [&](const outcome::FailedToStart&) {
               ++suite_counts.errors;
@@ -190,7 +197,7 @@ std::string WriteJUnit(const JUnitReport& report) {
             },
             [&](const outcome::Interrupted&) {
               ++suite_counts.errors;
-              add("error", "interrupted", "interrupted", result->output);
+              add("error", "interrupted", "interrupted", Tail(result->output));
             }},
         result->outcome);
     if (result->flaky) {

@@ -100,6 +100,18 @@ TEST(Fake, WritesWorkerEnvironment) {
   }
 }
 
+// Fails on its first run and passes on the next (with XDIST_FAKE_FLAKY_FILE set).
+TEST(Flaky, FailsOnce) {
+  const char* path = std::getenv("XDIST_FAKE_FLAKY_FILE");
+  if (!FakeMode() || path == nullptr) GTEST_SKIP() << "set XDIST_FAKE_FLAKY_FILE";
+  if (std::FILE* seen = std::fopen(path, "r")) {
+    std::fclose(seen);
+    return;
+  }
+  if (std::FILE* mark = std::fopen(path, "w")) std::fclose(mark);
+  FAIL() << "first attempt fails";
+}
+
 TEST(Crash, Segfaults) {
   REQUIRE_FAKE_MODE();
   std::printf("about to crash\n");

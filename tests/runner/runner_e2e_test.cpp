@@ -120,7 +120,7 @@ TEST_F(RunnerE2E, ReportsEveryOutcomeOfTheFakeBinary) {
         "passed Markers.NeedsNetwork"}) {
     EXPECT_TRUE(Contains(run.output, std::string(line) + " (")) << line << "\n" << run.output;
   }
-  EXPECT_TRUE(HasLine(run.output, "13 passed, 3 failed, 2 skipped, 2 crashed, 1 timed out"))
+  EXPECT_TRUE(HasLine(run.output, "13 passed, 3 failed, 3 skipped, 2 crashed, 1 timed out"))
       << run.output;
   EXPECT_TRUE(Contains(run.output, "about to crash")) << "a crash shows the test's output";
   EXPECT_TRUE(Contains(run.output, "worker directories kept in "));
@@ -129,10 +129,10 @@ TEST_F(RunnerE2E, ReportsEveryOutcomeOfTheFakeBinary) {
   const pugi::xml_parse_result parsed = document.load_file(junit.c_str());
   ASSERT_TRUE(parsed) << parsed.description();
   const pugi::xml_node root = document.child("testsuites");
-  EXPECT_EQ(root.attribute("tests").as_int(), 21);
+  EXPECT_EQ(root.attribute("tests").as_int(), 22);
   EXPECT_EQ(root.attribute("failures").as_int(), 2);
   EXPECT_EQ(root.attribute("errors").as_int(), 4);
-  EXPECT_EQ(root.attribute("skipped").as_int(), 2);
+  EXPECT_EQ(root.attribute("skipped").as_int(), 3);
   const pugi::xpath_node crashed =
       document.select_node("//testcase[@name='Segfaults']/error[@type='SIGSEGV']");
   EXPECT_TRUE(crashed);
@@ -167,7 +167,7 @@ TEST_F(RunnerE2E, ShardsFromTheEnvironmentSplitTheSuite) {
     ASSERT_NE(at, std::string::npos) << run.output;
     total += std::stoul(run.output.substr(run.output.find(": ", at) + 2));
   }
-  EXPECT_EQ(total, 21u);
+  EXPECT_EQ(total, 22u);
 }
 
 TEST_F(RunnerE2E, SerialModeRunsEachBinaryAsIs) {
@@ -202,7 +202,7 @@ TEST_F(RunnerE2E, CollectOnlyShowsMarkersAndThePlan) {
   for (const char* text :
        {"Markers.Alone", "[no_parallel(checks that it runs alone)]", "[group(pair)]",
         "[resource_lock(port:8080)]", "[resource_lock_shared(port:8080)]",
-        "[needs_network(talks to the world)]", "[disabled]", "collected 21 tests from 1 binaries",
+        "[needs_network(talks to the world)]", "[disabled]", "collected 22 tests from 1 binaries",
         "plan: 2 worker(s), --dist load", "predicted makespan", "lower bound LB(2)"}) {
     EXPECT_TRUE(Contains(run.output, text)) << text << "\n" << run.output;
   }
@@ -269,6 +269,18 @@ TEST_F(RunnerE2E, ListingIsReusedUntilTheBinaryChanges) {
   EXPECT_TRUE(Contains(relisted.output, "RunnerE2E.ListingIsReusedUntilTheBinaryChanges"))
       << relisted.output;
   EXPECT_FALSE(Contains(relisted.output, "Fake.Cached"));
+}
+
+TEST_F(RunnerE2E, RerunThatPassesIsReportedAsFlaky) {
+  const std::string junit = dir_ + "/flaky.xml";
+  const RunResult run = Run({"--reruns", "1", "--junitxml", junit, "-k", "Flaky.*:Fake.Passes", fake_},
+                            {"XDIST_FAKE_FLAKY_FILE=" + dir_ + "/flaky-seen"});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(Contains(run.output, "RERUN Flaky.FailsOnce")) << run.output;
+  EXPECT_TRUE(HasLine(run.output, "2 passed, 0 failed, 1 flaky")) << run.output;
+  pugi::xml_document document;
+  ASSERT_TRUE(document.load_file(junit.c_str()));
+  EXPECT_TRUE(document.select_node("//testcase[@name='FailsOnce']/properties/property[@name='flaky']"));
 }
 
 }  // namespace
