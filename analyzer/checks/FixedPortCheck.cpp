@@ -54,6 +54,43 @@ bool CheckedByAssertion(const TestModel& model, const Expr* call) {
   return false;
 }
 
+// The host a call names in one of its other arguments (a literal, or a local or
+// global initialised from one), when that host is another machine: connecting to a
+// port of another machine does not collide with tests running here.
+bool NamesRemoteHost(const Expr* call) {
+  llvm::ArrayRef<const Expr*> arguments;
+  if (const auto* construct = dyn_cast<CXXConstructExpr>(call)) {
+    arguments = llvm::ArrayRef(construct->getArgs(), construct->getNumArgs());
+  } else if (const auto* invocation = dyn_cast<CallExpr>(call)) {
+    arguments = llvm::ArrayRef(invocation->getArgs(), invocation->getNumArgs());
+  }
+  // Through implicit conversions and std::string construction.
+  const auto strip = [](const Expr* expression) {
+    const Expr* current = IgnoreWrappers(expression)->IgnoreParenImpCasts();
+    while (const auto* construct = dyn_cast<CXXConstructExpr>(current)) {
+      if (construct->getNumArgs() == 0) break;
+      current = IgnoreWrappers(construct->getArg(0))->IgnoreParenImpCasts();
+    }
+    return current;
+  };
+  for (const Expr* argument : arguments) {
+    const Expr* stripped = strip(argument);
+    if (const auto* reference = dyn_cast<DeclRefExpr>(stripped)) {
+      const auto* variable = dyn_cast<VarDecl>(reference->getDecl());
+      if (variable == nullptr || variable->getInit() == nullptr) continue;
+      stripped = strip(variable->getInit());
+    }
+    const auto* literal = dyn_cast<StringLiteral>(stripped);
+    if (literal == nullptr || !literal->isOrdinary()) continue;
+    const llvm::StringRef host = literal->getString();
+    static const llvm::Regex kLocal(
+        "^(localhost|127\\.[0-9.]+|0\\.0\\.0\\.0|::1?|\\[::1?\\])$");
+    static const llvm::Regex kHostName("^[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$");
+    if (!kLocal.match(host) && kHostName.match(host)) return true;
+  }
+  return false;
+}
+
 bool ReturnsString(const FunctionDecl* callee) {
   if (isa<CXXConstructorDecl>(callee)) return false;
   const QualType type = callee->getReturnType().getNonReferenceType();
@@ -89,7 +126,7 @@ class PortPolicy : public SinkPolicy {
     if (name == "htons" && index == 0) return name;
     // A function that returns a string computes with the port (formats an address)
     // rather than using it.
-    if (ReturnsString(callee)) return std::nullopt;
+    if (ReturnsString(callee) || NamesRemoteHost(call)) return std::nullopt;
     if (index < callee->getNumParams()) {
       const ParmVarDecl* parameter = callee->getParamDecl(index);
       if (parameter->getIdentifier() != nullptr && parameter_pattern_.match(parameter->getName())) {
