@@ -144,13 +144,29 @@ void Scheduler::Unlock(const TestCase& test) {
 }
 
 std::optional<Batch> Scheduler::TakeBatch(int slot, ItemList& list, double remaining) {
+  // A group's tests run in their order: once one of them cannot start (or cannot join this
+  // batch), the group's later tests wait for it.
+  std::set<std::string> held_back;
+  const auto held = [&](const TestCase& test) {
+    return !test.group.empty() && held_back.count(test.group) > 0;
+  };
+  const auto hold_back = [&](const TestCase& test) {
+    if (!test.group.empty()) held_back.insert(test.group);
+  };
   auto head = list.begin();
-  while (head != list.end() && !CanLock(tests_[head->test])) ++head;
+  for (; head != list.end(); ++head) {
+    const TestCase& test = tests_[head->test];
+    if (held(test)) continue;
+    if (CanLock(test)) break;
+    hold_back(test);
+  }
   if (head == list.end()) return std::nullopt;
 
   Batch batch;
   batch.slot = slot;
   const TestCase& first = tests_[head->test];
+  // A test holding a lock gets a fresh process of its own: state it leaves behind (the
+  // environment, the working directory, a global) dies with the process.
   const bool single = config_.single_test_batches || !first.locks.empty();
   const double target =
       config_.whole_binary_batches
@@ -173,12 +189,14 @@ std::optional<Batch> Scheduler::TakeBatch(int slot, ItemList& list, double remai
   for (auto it = head; it != list.end();) {
     const TestCase& test = tests_[it->test];
     const bool fits = it == head ||
-                      (!single && test.binary == first.binary && test.locks.empty() &&
+                      (!single && !held(test) && test.binary == first.binary &&
+                       test.locks.empty() &&
                        test.needs_network == first.needs_network && !in_batch.count(it->test) &&
                        (!is_unknown(*it) || config_.whole_binary_batches ||
                         unknown < unknown_limit) &&
                        filter_bytes + test.FullName().size() + 1 <= config_.max_filter_bytes);
     if (!fits) {
+      hold_back(test);
       ++it;
       continue;
     }

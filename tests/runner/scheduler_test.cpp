@@ -181,6 +181,78 @@ TEST(Scheduler, ExclusiveLockBlocksAndSharedLocksCoexist) {
   EXPECT_EQ(exclusive->items[0].test, 2u);
 }
 
+// Drains the scheduler on `workers` slots, finishing every batch at once; returns the batches.
+std::vector<Batch> Drain(Scheduler& scheduler, int workers) {
+  std::vector<Batch> batches;
+  for (bool progress = true; progress;) {
+    progress = false;
+    std::vector<Batch> started;
+    for (int slot = 0; slot < workers; ++slot) {
+      if (auto batch = scheduler.Next(slot)) started.push_back(std::move(*batch));
+    }
+    for (const Batch& batch : started) {
+      scheduler.Done(batch);
+      batches.push_back(batch);
+      progress = true;
+    }
+  }
+  return batches;
+}
+
+// A lock written for an in-process hazard (env, cwd, a global) only helps if the state the
+// test leaves behind dies with its process: a locked test never shares one.
+TEST(Scheduler, ATestHoldingALockRunsInAProcessOfItsOwn) {
+  for (const bool whole_binary : {false, true}) {
+    auto tests = MakeTests(12);
+    tests[1].locks = {{"env:APP_LOG_LEVEL", false}};
+    tests[4].locks = {{"cwd", true}};
+    tests[5].locks = {{"cwd", true}};
+    tests[9].locks = {{"global:shop::g_config", true}, {"port:1", false}};
+    SchedulerConfig config;
+    config.workers = 2;
+    config.whole_binary_batches = whole_binary;
+    Scheduler scheduler(tests, Items(12), Known(std::vector<double>(12, 0.001)), config);
+    std::size_t ran = 0;
+    std::size_t shared_batches = 0;
+    for (const Batch& batch : Drain(scheduler, 2)) {
+      ran += batch.items.size();
+      if (batch.items.size() > 1) ++shared_batches;
+      for (const WorkItem& item : batch.items) {
+        if (!tests[item.test].locks.empty()) {
+          EXPECT_EQ(batch.items.size(), 1u)
+              << tests[item.test].FullName() << " shares a process (whole_binary=" << whole_binary
+              << ")";
+        }
+      }
+    }
+    EXPECT_EQ(ran, 12u);
+    EXPECT_GT(shared_batches, 0u) << "unlocked tests still share processes";
+  }
+}
+
+TEST(Scheduler, LockedMembersOfAGroupRunAloneOnTheGroupsSlotInOrder) {
+  auto tests = MakeTests(6);
+  for (auto& test : tests) test.group = "g";
+  tests[2].locks = {{"k", true}};
+  tests[3].locks = {{"k", true}};
+  SchedulerConfig config;
+  config.workers = 2;
+  Scheduler scheduler(tests, Items(6), Known(std::vector<double>(6, 0.001)), config);
+  std::vector<std::size_t> order;
+  std::set<int> slots;
+  for (const Batch& batch : Drain(scheduler, 2)) {
+    slots.insert(batch.slot);
+    for (const WorkItem& item : batch.items) {
+      order.push_back(item.test);
+      if (item.test == 2 || item.test == 3) {
+        EXPECT_EQ(batch.items.size(), 1u);
+      }
+    }
+  }
+  EXPECT_EQ(slots.size(), 1u) << "a group stays on one slot";
+  EXPECT_EQ(order, (std::vector<std::size_t>{0, 1, 2, 3, 4, 5}));
+}
+
 TEST(Scheduler, SingleTestBatchesForMaxfail) {
   const auto tests = MakeTests(10);
   SchedulerConfig config;
