@@ -71,6 +71,10 @@ class Tracer {
           AddHit(*sink, construct, path, concatenated);
           return;
         }
+        if (policy_.StopsAt(construct, constructor, *index)) {
+          result.data_use = true;
+          return;
+        }
         if (policy_.IsCarrier(constructor->getParent())) {
           current = construct;
           continue;
@@ -101,6 +105,10 @@ class Tracer {
         }
         if (auto sink = policy_.ArgumentSink(call, callee, *index)) {
           AddHit(*sink, call, path, concatenated);
+          return;
+        }
+        if (policy_.StopsAt(call, callee, *index)) {
+          result.data_use = true;
           return;
         }
         FollowParameter(callee, *index, path, concatenated, depth);

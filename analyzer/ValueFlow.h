@@ -26,6 +26,12 @@ class SinkPolicy {
   virtual std::optional<std::string> ArgumentSink(const clang::Expr* call,
                                                   const clang::FunctionDecl* callee,
                                                   unsigned index) const = 0;
+  /// True when the value must not be followed into `callee`: the call shows it is
+  /// used for something else (a port of another machine). Counts as a data use.
+  virtual bool StopsAt(const clang::Expr* /*call*/, const clang::FunctionDecl* /*callee*/,
+                       unsigned /*index*/) const {
+    return false;
+  }
   /// The sink's name when the value is assigned to `member` (e.g. sin_port).
   virtual std::optional<std::string> MemberSink(const clang::ValueDecl* /*member*/) const {
     return std::nullopt;

@@ -136,6 +136,11 @@ class PortPolicy : public SinkPolicy {
     return std::nullopt;
   }
 
+  bool StopsAt(const Expr* call, const FunctionDecl* /*callee*/,
+               unsigned /*index*/) const override {
+    return !address_strings_ && NamesRemoteHost(call);
+  }
+
   std::optional<std::string> MemberSink(const ValueDecl* member) const override {
     if (!address_strings_ && member->getIdentifier() != nullptr &&
         (member->getName() == "sin_port" || member->getName() == "sin6_port")) {
