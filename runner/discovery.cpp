@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gtest_filter.h"
 #include "shard.h"
 
 namespace xdist::run {
@@ -106,7 +107,7 @@ class ListingCache {
     if (config.cache_dir.empty()) return;
     struct stat info {};
     if (::stat(binary.c_str(), &info) != 0) return;
-    key_ = binary + '\n' + config.filter;
+    key_ = binary;
     for (const std::string& arg : config.extra_args) key_ += '\n' + arg;
     identity_ = {{"size", static_cast<std::int64_t>(info.st_size)},
                  {"mtime_ns", static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 +
@@ -163,7 +164,8 @@ class ListingCache {
 Expected<std::vector<TestCase>> BuildTests(std::size_t binary, std::string_view label,
                                            const std::vector<ListedTest>& listing,
                                            std::string_view marker_text,
-                                           std::vector<std::string>& warnings) {
+                                           std::vector<std::string>& warnings,
+                                           std::string_view filter) {
   std::vector<TestCase> tests;
   tests.reserve(listing.size());
   for (const ListedTest& listed : listing) {
@@ -221,6 +223,11 @@ Expected<std::vector<TestCase>> BuildTests(std::size_t binary, std::string_view 
       if (test.file == marker.file && test.line == best_line) Apply(test, marker);
     }
   }
+  // Filtered only now: a marker above a filtered-out test must not reach the next one.
+  if (!filter.empty()) {
+    const GTestFilter selected(filter);
+    std::erase_if(tests, [&](const TestCase& test) { return !selected.Matches(test.FullName()); });
+  }
   return tests;
 }
 
@@ -264,7 +271,6 @@ Expected<std::vector<TestCase>> DiscoverTests(Launcher& launcher,
       ProcessSpec spec;
       spec.argv = {binaries[next].path, "--gtest_list_tests",
                    "--gtest_output=json:" + listing.json_path};
-      if (!config.filter.empty()) spec.argv.push_back("--gtest_filter=" + config.filter);
       spec.argv.insert(spec.argv.end(), config.extra_args.begin(), config.extra_args.end());
       spec.env = config.env;
       spec.env.push_back("XDIST_MARKER_FILE=" + listing.marker_path);
@@ -293,7 +299,8 @@ Expected<std::vector<TestCase>> DiscoverTests(Launcher& launcher,
     if (listing.cached) {
       const auto listed = ParseListing(listing.cached->listing, label);
       if (!listed) return listed.error();
-      auto tests = BuildTests(index, label, *listed, listing.cached->markers, warnings);
+      auto tests =
+          BuildTests(index, label, *listed, listing.cached->markers, warnings, config.filter);
       if (!tests) return tests.error();
       std::move(tests->begin(), tests->end(), std::back_inserter(all));
       continue;
@@ -321,7 +328,8 @@ Expected<std::vector<TestCase>> DiscoverTests(Launcher& launcher,
     }
     const auto listed = ParseListing(*json, label);
     if (!listed) return listed.error();
-    auto tests = BuildTests(index, label, *listed, marker_text.value_or(""), warnings);
+    auto tests =
+        BuildTests(index, label, *listed, marker_text.value_or(""), warnings, config.filter);
     if (!tests) return tests.error();
     caches[index].Store({*json, marker_text.value_or("")});
     std::move(tests->begin(), tests->end(), std::back_inserter(all));

@@ -31,6 +31,27 @@ TEST(BuildTests, KeepsListingOrderAndFlagsDisabledTests) {
   EXPECT_TRUE((*tests)[6].disabled);
 }
 
+// A marker belongs to the next test of the complete listing, even when -k drops that test:
+// with -k A.second, the group above A.first must not land on A.second.
+TEST(BuildTests, MarkersOfFilteredOutTestsStayWithThem) {
+  std::vector<std::string> warnings;
+  const std::string markers = Marker("group", "a.cpp", 8, "db") +
+                              Marker("resource_lock", "a.cpp", 15, "port:1") +
+                              Marker("no_parallel", "b.cpp", 4, "why");
+  const auto tests = BuildTests(0, "bin", Listing(), markers, warnings, "A.second:Typed*");
+  ASSERT_TRUE(tests);
+  ASSERT_EQ(tests->size(), 2u);
+  const TestCase& second = (*tests)[0];
+  EXPECT_EQ(second.FullName(), "A.second");
+  EXPECT_EQ(second.order, 1u) << "the registration order survives filtering";
+  EXPECT_TRUE(second.group.empty());
+  EXPECT_EQ(second.locks, (std::vector<ResourceLock>{{"port:1", false}}));
+  const TestCase& typed = (*tests)[1];
+  EXPECT_EQ(typed.FullName(), "Typed/0.t");
+  EXPECT_FALSE(typed.no_parallel);
+  EXPECT_TRUE(warnings.empty());
+}
+
 TEST(BuildTests, MarkerGoesToTheNextTestInItsFile) {
   std::vector<std::string> warnings;
   const std::string markers = Marker("group", "a.cpp", 8, "db") +

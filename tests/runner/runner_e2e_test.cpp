@@ -209,6 +209,27 @@ TEST_F(RunnerE2E, CollectOnlyShowsMarkersAndThePlan) {
   EXPECT_FALSE(std::filesystem::exists(cache_ + "/durations.json")) << "nothing ran";
 }
 
+// The line --collect-only prints for `test`.
+std::string CollectedLine(const std::string& output, const std::string& test) {
+  const std::size_t at = output.find("  " + test + "  ");
+  if (at == std::string::npos) return "";
+  return output.substr(at, output.find('\n', at) - at);
+}
+
+TEST_F(RunnerE2E, FilterDoesNotMoveMarkersOfFilteredOutTests) {
+  const RunResult run =
+      Run({"--collect-only", "-k", "Markers.GroupedFirst:Markers.SharedLock", fake_});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(Contains(run.output, "collected 2 tests")) << run.output;
+  const std::string grouped = CollectedLine(run.output, "Markers.GroupedFirst");
+  EXPECT_TRUE(Contains(grouped, "[group(pair)]")) << run.output;
+  EXPECT_FALSE(Contains(grouped, "no_parallel")) << run.output;
+  const std::string shared = CollectedLine(run.output, "Markers.SharedLock");
+  EXPECT_TRUE(Contains(shared, "[resource_lock_shared(port:8080)]")) << run.output;
+  EXPECT_FALSE(Contains(shared, "group")) << run.output;
+  EXPECT_FALSE(Contains(shared, "[resource_lock(port:8080)")) << run.output;
+}
+
 TEST_F(RunnerE2E, InterruptForwardsWritesJunitAndExits130) {
   const std::string junit = dir_ + "/interrupted.xml";
   const pid_t runner = StartRunner(
