@@ -696,9 +696,13 @@ std::vector<PlannedFinding> HardcodedTmpPathCheck::Analyze(const TestModel& mode
     const bool relative = !value.starts_with("/");
     if (relative && (!relative_paths_ || !CouldBeRelativePath(value))) continue;
     if (value.ends_with("XXXXXX")) continue;
-    // __FILE__ and other macro-made literals are not the user's.
+    // A literal not spelled in a source file is not the user's: __FILE__, and -D macros
+    // of the build, which name the build tree (under /tmp when the tree is there).
     const SourceLocation spelling = sources.getSpellingLoc(literal->getBeginLoc());
-    if (sources.isWrittenInScratchSpace(spelling) || sources.isInSystemHeader(spelling)) continue;
+    if (!sources.getFileEntryRefForID(sources.getFileID(spelling)) ||
+        sources.isInSystemHeader(spelling)) {
+      continue;
+    }
 
     const std::optional<std::string> below =
         relative ? std::nullopt : BelowTempDirectory(value, temp_directories_);

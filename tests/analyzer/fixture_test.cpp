@@ -5,6 +5,7 @@
 //   // CHECK-MESSAGES: :[[@LINE-1]]:19: note: <fragment of the note>
 //   // CHECK-FIXES: <a line of the fixed file, whitespace-trimmed>
 //   // CHECK-OPTION: <check>.<Option>=<value>
+//   // CHECK-ARGS: <one more compiler argument, e.g. -DNAME="value">
 //
 // Unannotated code is the negative case: any diagnostic without an annotation fails,
 // so does an annotation without a diagnostic. The fixed file must contain exactly the
@@ -42,6 +43,7 @@ struct Annotations {
   std::vector<Expected> diagnostics;
   std::vector<std::string> fixes;
   std::map<std::string, std::string> options;
+  std::vector<std::string> arguments;
 };
 
 std::string Trim(const std::string& text) {
@@ -63,6 +65,7 @@ Annotations Parse(const std::string& content) {
       R"(// CHECK-MESSAGES: :\[\[@LINE([+-]\d+)?\]\]:(\d+): (warning|note): (.*)$)");
   static const std::regex kFix(R"(// CHECK-FIXES: (.*)$)");
   static const std::regex kOption(R"(// CHECK-OPTION: ([^=]+)=(.*)$)");
+  static const std::regex kArgument(R"(// CHECK-ARGS: (.*)$)");
   Annotations annotations;
   const std::vector<std::string> lines = Lines(content);
   for (unsigned index = 0; index < lines.size(); ++index) {
@@ -78,6 +81,8 @@ Annotations Parse(const std::string& content) {
       annotations.fixes.push_back(Trim(match[1].str()));
     } else if (std::regex_search(lines[index], match, kOption)) {
       annotations.options[Trim(match[1].str())] = Trim(match[2].str());
+    } else if (std::regex_search(lines[index], match, kArgument)) {
+      annotations.arguments.push_back(Trim(match[1].str()));
     }
   }
   return annotations;
@@ -113,9 +118,12 @@ std::vector<std::string> NewLines(const std::vector<std::string>& before,
   return added;
 }
 
-std::vector<std::string> CompileArguments() {
-  return {"-std=c++17", "-I" XDIST_MOCK_GTEST_DIR, "-I" XDIST_INCLUDE_DIR,
-          "-resource-dir=" XDIST_CLANG_RESOURCE_DIR};
+std::vector<std::string> CompileArguments(const Annotations& annotations) {
+  std::vector<std::string> arguments = {"-std=c++17", "-I" XDIST_MOCK_GTEST_DIR,
+                                        "-I" XDIST_INCLUDE_DIR,
+                                        "-resource-dir=" XDIST_CLANG_RESOURCE_DIR};
+  arguments.insert(arguments.end(), annotations.arguments.begin(), annotations.arguments.end());
+  return arguments;
 }
 
 std::string ReadFile(const fs::path& path) {
@@ -126,16 +134,16 @@ std::string ReadFile(const fs::path& path) {
 }
 
 Analysis Analyze(const std::string& path, const std::string& content,
-                 const std::map<std::string, std::string>& options) {
+                 const Annotations& annotations) {
   clang::tooling::FixedCompilationDatabase database(fs::path(path).parent_path().string(),
-                                                    CompileArguments());
+                                                    CompileArguments(annotations));
   auto memory = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
   memory->addFile(path, 0, llvm::MemoryBuffer::getMemBufferCopy(content, path));
   auto overlay =
       llvm::makeIntrusiveRefCnt<llvm::vfs::OverlayFileSystem>(llvm::vfs::getRealFileSystem());
   overlay->pushOverlay(memory);
   EngineOptions engine;
-  engine.check_options = options;
+  engine.check_options = annotations.options;
   return AnalyzeFiles(database, {path}, engine, overlay);
 }
 
@@ -172,7 +180,7 @@ TEST_P(FixtureTest, MatchesAnnotations) {
   const std::string path = GetParam();
   const std::string content = ReadFile(path);
   Annotations annotations = Parse(content);
-  const Analysis analysis = Analyze(path, content, annotations.options);
+  const Analysis analysis = Analyze(path, content, annotations);
   for (const std::string& error : analysis.errors) ADD_FAILURE() << "compile error: " << error;
 
   const auto match = [&](unsigned line, unsigned column, const std::string& level,
@@ -203,10 +211,10 @@ TEST_P(FixtureTest, MatchesAnnotations) {
   if (fixed == content) return;
 
   EXPECT_TRUE(clang::tooling::runToolOnCodeWithArgs(std::make_unique<clang::SyntaxOnlyAction>(),
-                                                    fixed, CompileArguments(), path))
+                                                    fixed, CompileArguments(annotations), path))
       << "the fixed file does not compile:\n"
       << fixed;
-  const Analysis again = Analyze(path, fixed, annotations.options);
+  const Analysis again = Analyze(path, fixed, annotations);
   for (const Finding& finding : again.findings) {
     EXPECT_TRUE(finding.handled || finding.fix == FixKind::kNone)
         << "still reported after --fix: " << finding.file << ":" << finding.line << ": "
