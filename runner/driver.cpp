@@ -15,6 +15,7 @@
 #include "console_reporter.h"
 #include "cpu_count.h"
 #include "discovery.h"
+#include "file_lock_broker.h"
 #include "history.h"
 #include "junit_writer.h"
 #include "plan.h"
@@ -334,6 +335,22 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
                    scheduler.mode == DistMode::kLoadFile ? "file" : "suite",
                    FormatDuration(FromSeconds(plan.unit_lower_bound)).c_str(), workers,
                    FormatDuration(FromSeconds(plan.lower_bound)).c_str());
+    }
+  }
+
+  // Resource locks hold machine-wide, against other xdist-run invocations too.
+  std::unique_ptr<FileLockBroker> machine_locks;
+  if (std::any_of(tests.begin(), tests.end(),
+                  [](const TestCase& test) { return !test.locks.empty(); })) {
+    const std::string lock_dir =
+        FileLockBroker::DefaultDir(GetEnv(context.env, "XDIST_LOCK_DIR").value_or("").c_str());
+    Expected<std::unique_ptr<FileLockBroker>> opened = FileLockBroker::Open(lock_dir);
+    if (opened) {
+      machine_locks = std::move(*opened);
+      scheduler.machine_locks = machine_locks.get();
+    } else {
+      std::fprintf(err, "xdist-run: warning: %s; resource locks hold within this run only\n",
+                   opened.error().message.c_str());
     }
   }
 

@@ -143,6 +143,29 @@ void Scheduler::Unlock(const TestCase& test) {
   }
 }
 
+bool Scheduler::AcquireMachineLocks(const TestCase& test) {
+  if (config_.machine_locks == nullptr) return true;
+  for (std::size_t i = 0; i < test.locks.size(); ++i) {
+    if (!config_.machine_locks->TryAcquire(test.locks[i].key, test.locks[i].shared)) {
+      for (std::size_t taken = 0; taken < i; ++taken) {
+        config_.machine_locks->Release(test.locks[taken].key);
+      }
+      machine_lock_wait_ = true;
+      return false;
+    }
+  }
+  return true;
+}
+
+void Scheduler::ReleaseMachineLocks(const TestCase& test) {
+  if (config_.machine_locks == nullptr) return;
+  for (const ResourceLock& lock : test.locks) config_.machine_locks->Release(lock.key);
+}
+
+bool Scheduler::TakeMachineLockWait() {
+  return std::exchange(machine_lock_wait_, false);
+}
+
 std::optional<Batch> Scheduler::TakeBatch(int slot, ItemList& list, double remaining) {
   // A group's tests run in their order: once one of them cannot start (or cannot join this
   // batch), the group's later tests wait for it.
@@ -157,7 +180,9 @@ std::optional<Batch> Scheduler::TakeBatch(int slot, ItemList& list, double remai
   for (; head != list.end(); ++head) {
     const TestCase& test = tests_[head->test];
     if (held(test)) continue;
-    if (CanLock(test)) break;
+    // Only a batch's first test may hold locks (a locked test runs alone), so taking them
+    // from the broker here decides the whole batch.
+    if (CanLock(test) && AcquireMachineLocks(test)) break;
     hold_back(test);
   }
   if (head == list.end()) return std::nullopt;
@@ -165,6 +190,7 @@ std::optional<Batch> Scheduler::TakeBatch(int slot, ItemList& list, double remai
   Batch batch;
   batch.slot = slot;
   const TestCase& first = tests_[head->test];
+  batch.machine_locks = config_.machine_locks != nullptr && !first.locks.empty();
   // A test holding a lock gets a fresh process of its own: state it leaves behind (the
   // environment, the working directory, a global) dies with the process.
   const bool single = config_.single_test_batches || !first.locks.empty();
@@ -260,7 +286,10 @@ std::optional<Batch> Scheduler::Next(int slot) {
   }
   if (!alone_.empty()) {
     if (running_ > 0) return std::nullopt;  // drain, then run it with the machine to itself
-    Batch batch{slot, {alone_.front()}, true, Predicted(alone_.front())};
+    const TestCase& test = tests_[alone_.front().test];
+    if (!AcquireMachineLocks(test)) return std::nullopt;
+    Batch batch{slot, {alone_.front()}, true, config_.machine_locks != nullptr && !test.locks.empty(),
+                Predicted(alone_.front())};
     alone_.pop_front();
     remaining_ -= batch.predicted_seconds;
     alone_running_ = true;
@@ -287,7 +316,10 @@ std::optional<Batch> Scheduler::Next(int slot) {
 }
 
 void Scheduler::Done(const Batch& batch) {
-  for (const WorkItem& item : batch.items) Unlock(tests_[item.test]);
+  for (const WorkItem& item : batch.items) {
+    Unlock(tests_[item.test]);
+    if (batch.machine_locks) ReleaseMachineLocks(tests_[item.test]);
+  }
   if (batch.alone) alone_running_ = false;
   --running_;
 }

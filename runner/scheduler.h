@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "expected.h"
+#include "lock_broker.h"
 #include "test_case.h"
 
 namespace xdist::run {
@@ -60,6 +61,10 @@ struct SchedulerConfig {
   std::size_t max_filter_bytes = std::size_t{100} * 1024;
   /// Units (groups, files, suites) are taken in the given order instead of longest first.
   bool keep_unit_order = false;
+  /// Resource locks of other invocations on the machine (not owned; nullptr: locks hold
+  /// within this invocation only). A locked test starts only once this broker grants all its
+  /// locks too; until then other work goes first.
+  LockBroker* machine_locks = nullptr;
 };
 
 /// Tests that one process runs, in the binary's run order.
@@ -67,6 +72,7 @@ struct Batch {
   int slot = 0;
   std::vector<WorkItem> items;
   bool alone = false;  ///< a no_parallel test: nothing else runs meanwhile
+  bool machine_locks = false;  ///< its tests' locks are held from the LockBroker
   double predicted_seconds = 0;
 };
 
@@ -96,6 +102,10 @@ class Scheduler {
   void Observe(double seconds);
   /// Drops everything not handed out yet (maxfail reached, interrupt).
   void Stop();
+  /// Whether a Next() since the last call held a test back because the LockBroker refused
+  /// one of its locks (a holder in another invocation); resets the answer. Such a test may
+  /// start later without any batch of this run ending, so the caller asks again soon.
+  bool TakeMachineLockWait();
 
   bool HasPending() const;
   int RunningBatches() const { return running_; }
@@ -104,6 +114,9 @@ class Scheduler {
   using ItemList = std::list<WorkItem>;
 
   bool CanLock(const TestCase& test) const;
+  /// Takes the test's locks from the LockBroker, all or none.
+  bool AcquireMachineLocks(const TestCase& test);
+  void ReleaseMachineLocks(const TestCase& test);
   void Lock(const TestCase& test);
   void Unlock(const TestCase& test);
   bool IsUnitMember(const TestCase& test) const;
@@ -138,6 +151,7 @@ class Scheduler {
   std::size_t observed_ = 0;
   bool alone_running_ = false;
   bool stopped_ = false;
+  bool machine_lock_wait_ = false;
 };
 
 /// The run's work in priority order: every test (disabled ones too; the session reports

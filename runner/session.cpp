@@ -19,6 +19,9 @@ struct Overloaded : Ts... {
 
 // How often the reporter gets a tick while tests run (progress line, ETA).
 constexpr Duration kTickInterval = std::chrono::milliseconds(250);
+// How often a test waiting for a lock held by another invocation asks again: nothing in
+// this run tells when that holder ends.
+constexpr Duration kMachineLockRetry = std::chrono::milliseconds(50);
 // Output kept for a test that passed or was skipped: enough for the JUnit file, small enough
 // that a suite of chatty tests does not fill the runner's memory.
 constexpr std::size_t kKeptPassingOutput = std::size_t{16} * 1024;
@@ -311,8 +314,11 @@ SessionSummary Session::Run() {
         if (std::optional<Batch> batch = scheduler_.Next(slot)) StartBatch(std::move(*batch));
       }
     }
-    if (running_.empty()) break;
-    for (ProcessEvent& event : launcher_.Wait(NextWakeUp())) {
+    const bool machine_lock_wait = scheduler_.TakeMachineLockWait() && !stopping_;
+    if (running_.empty() && !machine_lock_wait) break;
+    std::optional<Duration> wake = NextWakeUp();
+    if (machine_lock_wait) wake = std::min(wake.value_or(kMachineLockRetry), kMachineLockRetry);
+    for (ProcessEvent& event : launcher_.Wait(wake)) {
       const auto it = slot_of_.find(event.id);
       if (it == slot_of_.end()) continue;
       const int slot = it->second;

@@ -230,6 +230,33 @@ TEST_F(RunnerE2E, FilterDoesNotMoveMarkersOfFilteredOutTests) {
   EXPECT_FALSE(Contains(shared, "[resource_lock(port:8080)")) << run.output;
 }
 
+// Issue 7: two concurrent invocations of one suite both pass. Each invocation alone keeps
+// its two holders of "k" apart; only machine-wide locks keep the invocations apart.
+TEST_F(RunnerE2E, ResourceLocksHoldAcrossConcurrentInvocations) {
+  const std::string overlap = dir_ + "/overlap";
+  const std::string locks = dir_ + "/locks";
+  std::filesystem::create_directories(overlap);
+  const std::vector<std::string> env = {"XDIST_OVERLAP_DIR=" + overlap, "XDIST_LOCK_DIR=" + locks};
+  const std::string binary = XDIST_LOCK_OVERLAP_GTEST_PATH;
+  for (int round = 0; round < 3; ++round) {
+    const std::string log_a = dir_ + "/a.log";
+    const std::string log_b = dir_ + "/b.log";
+    const pid_t a = StartRunner({"--cache-dir", dir_ + "/cache-a", "-n", "2", binary}, env, log_a);
+    const pid_t b = StartRunner({"--cache-dir", dir_ + "/cache-b", "-n", "2", binary}, env, log_b);
+    EXPECT_EQ(WaitExit(a), 0) << ReadFile(log_a);
+    EXPECT_EQ(WaitExit(b), 0) << ReadFile(log_b);
+    EXPECT_TRUE(Contains(ReadFile(log_a), "2 passed, 0 failed")) << ReadFile(log_a);
+  }
+  // The lock file names its key, for a human looking at the directory.
+  bool named = false;
+  for (const auto& entry : std::filesystem::directory_iterator(locks)) {
+    named = named || ReadFile(entry.path().string()) == "k\n";
+  }
+  EXPECT_TRUE(named);
+  EXPECT_EQ(std::filesystem::status(locks).permissions() & std::filesystem::perms::sticky_bit,
+            std::filesystem::perms::sticky_bit);
+}
+
 TEST_F(RunnerE2E, InterruptForwardsWritesJunitAndExits130) {
   const std::string junit = dir_ + "/interrupted.xml";
   const pid_t runner = StartRunner(

@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "fake_launcher.h"
+#include "fake_lock_broker.h"
 #include "plan.h"
 
 namespace xdist::run {
@@ -251,6 +253,92 @@ TEST(Scheduler, LockedMembersOfAGroupRunAloneOnTheGroupsSlotInOrder) {
   }
   EXPECT_EQ(slots.size(), 1u) << "a group stays on one slot";
   EXPECT_EQ(order, (std::vector<std::size_t>{0, 1, 2, 3, 4, 5}));
+}
+
+TEST(Scheduler, ALockHeldByAnotherInvocationDelaysOnlyItsHolder) {
+  auto tests = MakeTests(4);
+  tests[0].locks = {{"port:47321", false}};
+  testing::FakeClock clock;
+  testing::FakeLockBroker broker(clock);
+  broker.HoldElsewhere("port:47321", false, TimePoint{} + std::chrono::seconds(1));
+  SchedulerConfig config;
+  config.workers = 2;
+  config.machine_locks = &broker;
+  Scheduler scheduler(tests, Items(4), Known(std::vector<double>(4, 1)), config);
+
+  const auto first = scheduler.Next(0);
+  ASSERT_TRUE(first);
+  for (const WorkItem& item : first->items) EXPECT_NE(item.test, 0u);
+  EXPECT_TRUE(scheduler.TakeMachineLockWait());
+  EXPECT_FALSE(scheduler.TakeMachineLockWait()) << "the answer resets";
+  EXPECT_EQ(broker.Held("port:47321"), 0);
+
+  clock.Advance(std::chrono::seconds(1));  // the other invocation's holder ended
+  const auto second = scheduler.Next(1);
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->items.size(), 1u);
+  EXPECT_EQ(second->items[0].test, 0u);
+  EXPECT_TRUE(second->machine_locks);
+  EXPECT_EQ(broker.Held("port:47321"), 1);
+  scheduler.Done(*second);
+  scheduler.Done(*first);
+  EXPECT_TRUE(broker.HoldsNothing()) << "locks go back when the batch ends";
+  std::size_t ran = first->items.size() + second->items.size();
+  for (const Batch& batch : Drain(scheduler, 2)) ran += batch.items.size();
+  EXPECT_EQ(ran, 4u);
+}
+
+TEST(Scheduler, MachineLocksAreTakenAllOrNone) {
+  auto tests = MakeTests(1);
+  tests[0].locks = {{"a", false}, {"b", true}, {"c", false}};
+  testing::FakeClock clock;
+  testing::FakeLockBroker broker(clock);
+  broker.HoldElsewhere("c", true, TimePoint::max());
+  SchedulerConfig config;
+  config.machine_locks = &broker;
+  Scheduler scheduler(tests, Items(1), Known({1}), config);
+  EXPECT_FALSE(scheduler.Next(0));
+  EXPECT_TRUE(broker.HoldsNothing()) << "a refused lock gives back the ones already taken";
+  EXPECT_TRUE(scheduler.HasPending());
+}
+
+TEST(Scheduler, SharedHoldersOfTwoInvocationsOverlap) {
+  auto tests = MakeTests(2);
+  tests[0].locks = {{"db", true}};
+  tests[1].locks = {{"db", true}};
+  testing::FakeClock clock;
+  testing::FakeLockBroker broker(clock);
+  broker.HoldElsewhere("db", true, TimePoint::max());
+  SchedulerConfig config;
+  config.workers = 2;
+  config.machine_locks = &broker;
+  Scheduler scheduler(tests, Items(2), Known({1, 1}), config);
+  const auto first = scheduler.Next(0);
+  const auto second = scheduler.Next(1);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(broker.Held("db"), 2);
+  EXPECT_FALSE(scheduler.TakeMachineLockWait());
+}
+
+TEST(Scheduler, NoParallelTestWaitsForItsMachineLock) {
+  auto tests = MakeTests(2);
+  tests[0].no_parallel = true;
+  tests[0].locks = {{"k", false}};
+  testing::FakeClock clock;
+  testing::FakeLockBroker broker(clock);
+  broker.HoldElsewhere("k", false, TimePoint{} + std::chrono::seconds(1));
+  SchedulerConfig config;
+  config.machine_locks = &broker;
+  Scheduler scheduler(tests, Items(2), Known({1, 1}), config);
+  EXPECT_FALSE(scheduler.Next(0));
+  EXPECT_TRUE(scheduler.TakeMachineLockWait());
+  clock.Advance(std::chrono::seconds(1));
+  const auto alone = scheduler.Next(0);
+  ASSERT_TRUE(alone);
+  EXPECT_TRUE(alone->alone);
+  EXPECT_EQ(broker.Held("k"), 1);
+  scheduler.Done(*alone);
+  EXPECT_TRUE(broker.HoldsNothing());
 }
 
 TEST(Scheduler, SingleTestBatchesForMaxfail) {

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "fake_launcher.h"
+#include "fake_lock_broker.h"
 
 namespace xdist::run {
 namespace {
@@ -411,6 +412,30 @@ TEST_F(SessionTest, PerSlotChildSetupIsPassedAndNetworkTestsGetTheirOwn) {
   });
   EXPECT_EQ(ProcessesOf("S.T0")[0]->child_setup, &isolated);
   EXPECT_EQ(ProcessesOf("S.T1")[0]->child_setup, &network);
+}
+
+TEST_F(SessionTest, ATestWaitsForALockOfAnotherInvocationWhileOthersRun) {
+  AddTests("Free", 3);
+  tests_.push_back(MakeTest(0, tests_.size(), "Locked", "Port"));
+  tests_.back().locks = {{"port:47321", false}};
+  testing::FakeLockBroker broker(clock_);
+  const TimePoint foreign_end = clock_.Now() + std::chrono::milliseconds(2500);
+  broker.HoldElsewhere("port:47321", false, foreign_end);
+  const SessionSummary summary = Run(2, DistMode::kLoad, [&](SessionConfig& config) {
+    config.scheduler.machine_locks = &broker;
+  });
+  ASSERT_EQ(summary.results.size(), 4u);
+  for (const TestResult& result : summary.results) {
+    EXPECT_TRUE(std::holds_alternative<outcome::Passed>(result.outcome))
+        << tests_[result.test].FullName();
+  }
+  const auto locked = ProcessesOf("Locked.Port");
+  ASSERT_EQ(locked.size(), 1u);
+  EXPECT_GE(locked[0]->start, foreign_end) << "started while another invocation held the lock";
+  EXPECT_EQ(ProcessesOf("Free.T0").front()->start, TimePoint{}) << "other work went first";
+  EXPECT_TRUE(broker.HoldsNothing());
+  // Retries are periodic, not a busy loop: for 2.5 s, one attempt per free slot every 50 ms.
+  EXPECT_LE(broker.Attempts(), 2 * (2500 / 50 + 2));
 }
 
 }  // namespace
