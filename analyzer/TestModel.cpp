@@ -141,7 +141,6 @@ class ModelBuilder : public RecursiveASTVisitor<ModelBuilder> {
   }
 
   bool VisitStmt(Stmt* statement) {
-    model_.enclosing_[statement] = current_;
     for (const Stmt* child : statement->children()) {
       if (child != nullptr) model_.parents_[child] = statement;
     }
@@ -384,11 +383,6 @@ const Stmt* TestModel::ParentOf(const Stmt* statement) const {
 const ValueDecl* TestModel::InitialisedBy(const Expr* expression) const {
   const auto found = initialisers_.find(expression);
   return found == initialisers_.end() ? nullptr : found->second;
-}
-
-const FunctionDecl* TestModel::EnclosingFunction(const Stmt* statement) const {
-  const auto found = enclosing_.find(statement);
-  return found == enclosing_.end() ? nullptr : found->second;
 }
 
 llvm::ArrayRef<Use> TestModel::UsesOf(const ValueDecl* declaration) const {

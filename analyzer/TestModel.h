@@ -87,8 +87,6 @@ class TestModel {
   const clang::Stmt* ParentOf(const clang::Stmt* statement) const;
   /// The variable, field or enumerator whose initialiser is exactly `expression`.
   const clang::ValueDecl* InitialisedBy(const clang::Expr* expression) const;
-  /// The function whose body (or constructor initialisers) contain `statement`.
-  const clang::FunctionDecl* EnclosingFunction(const clang::Stmt* statement) const;
 
   llvm::ArrayRef<Use> UsesOf(const clang::ValueDecl* declaration) const;
   /// Every referenced declaration (canonical) with its uses.
@@ -122,7 +120,6 @@ class TestModel {
   std::vector<std::unique_ptr<TestCase>> tests_;
   std::vector<Marker> suite_markers_;
   llvm::DenseMap<const clang::Stmt*, const clang::Stmt*> parents_;
-  llvm::DenseMap<const clang::Stmt*, const clang::FunctionDecl*> enclosing_;
   llvm::DenseMap<const clang::Expr*, const clang::ValueDecl*> initialisers_;
   llvm::DenseMap<const clang::Decl*, std::vector<Use>> uses_;
   llvm::DenseMap<const clang::Decl*, std::vector<Use>> calls_;
