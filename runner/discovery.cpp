@@ -176,6 +176,8 @@ Expected<std::vector<TestCase>> BuildTests(std::size_t binary, std::string_view 
     test.name = listed.name;
     test.file = listed.file;
     test.line = listed.line;
+    test.type_param = listed.type_param;
+    test.value_param = listed.value_param;
     test.disabled = IsDisabled(listed.suite, listed.name);
     tests.push_back(std::move(test));
   }

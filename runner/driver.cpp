@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "console_reporter.h"
 #include "cpu_count.h"
+#include "ctest_export.h"
 #include "discovery.h"
 #include "file_lock_broker.h"
 #include "history.h"
@@ -310,6 +311,17 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
   scheduler.keep_unit_order = options.shuffle;
 
   if (options.collect_only) {
+    if (!options.export_ctest.empty()) {
+      std::vector<std::string> sources;
+      for (const Binary& binary : binaries) sources.push_back(binary.label);
+      std::ofstream out(options.export_ctest, std::ios::binary | std::ios::trunc);
+      out << WriteCTestProperties(tests, sources);
+      out.close();
+      if (!out) {
+        space->Remove();
+        return fail("cannot write " + options.export_ctest);
+      }
+    }
     PrintCollected(context.out, binaries, tests, selected_prediction, items, scheduler);
     print_isolation();
     space->Remove();

@@ -80,7 +80,8 @@ Expected<std::vector<ListedTest>> ParseListing(std::string_view text, std::strin
   if (!root) return root.error();
   std::vector<ListedTest> tests;
   const bool ok = ForEachTest(*root, [&](const std::string& suite, const json& test) {
-    ListedTest listed{suite, StringField(test, "name"), StringField(test, "file"), 0};
+    ListedTest listed{suite, StringField(test, "name"), StringField(test, "file"), 0,
+                      StringField(test, "type_param"), StringField(test, "value_param")};
     const auto line = test.find("line");
     if (line != test.end() && line->is_number_integer()) listed.line = line->get<int>();
     tests.push_back(std::move(listed));

@@ -32,6 +32,8 @@ struct ListedTest {
   std::string name;
   std::string file;
   int line = 0;
+  std::string type_param;   ///< typed tests: the type, as GoogleTest prints it
+  std::string value_param;  ///< parameterized tests: the value, as GoogleTest prints it
 };
 
 /// Parses a listing report. `source` names the binary in errors.

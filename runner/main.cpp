@@ -73,6 +73,9 @@ int Main(int argc, char** argv) {
       ->default_str("load");
   app.add_flag("--collect-only", options.collect_only,
                "list tests, markers and the planned distribution; run nothing");
+  app.add_option("--export-ctest", options.export_ctest,
+                 "with --collect-only: write the markers as CTest properties (a CMake script) "
+                 "to FILE");
   app.add_option("-k,--filter", options.filter, "GoogleTest filter (--gtest_filter syntax)");
   app.add_option("--timeout", timeout, "per-test timeout in seconds (0: none)");
   app.add_flag("-x,--exitfirst", exitfirst, "stop after the first failure (--maxfail 1)");
@@ -117,6 +120,9 @@ int Main(int argc, char** argv) {
     } catch (const std::exception&) {
       return usage("-n expects auto or a number >= 0, got '" + workers + "'");
     }
+  }
+  if (!options.export_ctest.empty() && !options.collect_only) {
+    return usage("--export-ctest needs --collect-only");
   }
   if (max_processes < 0) return usage("--maxprocesses must be >= 1");
   if (max_processes > 0) options.max_processes = max_processes;

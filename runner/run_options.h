@@ -23,6 +23,7 @@ struct RunOptions {
   std::optional<int> max_processes;     ///< caps auto
   DistMode dist = DistMode::kLoad;
   bool collect_only = false;
+  std::string export_ctest;  ///< with collect_only: write the CTest properties to this file
   std::string filter;
   std::optional<double> timeout_seconds;
   int maxfail = 0;

@@ -23,6 +23,8 @@ struct TestCase {
   std::string name;               ///< "Name/1" as GoogleTest names it
   std::string file;               ///< __FILE__ of the TEST macro, as listed
   int line = 0;
+  std::string type_param;         ///< typed tests: the type, as GoogleTest prints it
+  std::string value_param;        ///< parameterized tests: the value, as GoogleTest prints it
   bool disabled = false;          ///< DISABLED_ test or suite: reported as skipped, never run
   bool no_parallel = false;       ///< runs alone, in a fresh process
   bool needs_network = false;     ///< needs the real network under --isolate net

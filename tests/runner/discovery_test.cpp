@@ -6,10 +6,13 @@ namespace xdist::run {
 namespace {
 
 std::vector<ListedTest> Listing() {
-  return {{"A", "first", "a.cpp", 10},       {"A", "second", "a.cpp", 20},
-          {"P/Param", "x/0", "b.cpp", 5},    {"P/Param", "x/1", "b.cpp", 5},
-          {"Typed/0", "t", "b.cpp", 30},     {"A", "DISABLED_off", "a.cpp", 40},
-          {"DISABLED_Suite", "on", "c.cpp", 1}};
+  return {{"A", "first", "a.cpp", 10, "", ""},
+          {"A", "second", "a.cpp", 20, "", ""},
+          {"P/Param", "x/0", "b.cpp", 5, "", "1"},
+          {"P/Param", "x/1", "b.cpp", 5, "", "2"},
+          {"Typed/0", "t", "b.cpp", 30, "int", ""},
+          {"A", "DISABLED_off", "a.cpp", 40, "", ""},
+          {"DISABLED_Suite", "on", "c.cpp", 1, "", ""}};
 }
 
 std::string Marker(const std::string& kind, const std::string& file, int line,

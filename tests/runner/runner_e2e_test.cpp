@@ -257,6 +257,25 @@ TEST_F(RunnerE2E, ResourceLocksHoldAcrossConcurrentInvocations) {
             std::filesystem::perms::sticky_bit);
 }
 
+TEST_F(RunnerE2E, ExportsMarkersAsCTestProperties) {
+  const std::string script = dir_ + "/xdist-ctest.cmake";
+  const RunResult run = Run({"--collect-only", "--export-ctest", script, fake_});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  const std::string text = ReadFile(script);
+  for (const char* line :
+       {"set_tests_properties([=[Markers.Alone]=] PROPERTIES RUN_SERIAL TRUE)",
+        "set_tests_properties([=[Markers.GroupedFirst]=] PROPERTIES RESOURCE_LOCK "
+        "[=[group:pair]=])",
+        "set_tests_properties([=[Markers.GroupedSecondWithLock]=] PROPERTIES RESOURCE_LOCK "
+        "[=[port:8080;group:pair]=])",
+        "set_tests_properties([=[Markers.SharedLock]=] PROPERTIES RESOURCE_LOCK [=[port:8080]=])"}) {
+    EXPECT_TRUE(HasLine(text, line)) << line << "\n" << text;
+  }
+  EXPECT_FALSE(Contains(text, "Fake.Passes")) << "unmarked tests are left out";
+  EXPECT_FALSE(Contains(text, "NeedsNetwork")) << "CTest has no such property";
+  EXPECT_EQ(Run({"--export-ctest", script, fake_}).exit_code, 2) << "needs --collect-only";
+}
+
 TEST_F(RunnerE2E, InterruptForwardsWritesJunitAndExits130) {
   const std::string junit = dir_ + "/interrupted.xml";
   const pid_t runner = StartRunner(
