@@ -67,12 +67,12 @@ class Tracer {
           result.data_use = true;
           return;
         }
-        if (auto sink = policy_.ArgumentSink(construct, constructor, *index)) {
-          AddHit(*sink, construct, path, concatenated);
-          return;
-        }
         if (policy_.StopsAt(construct, constructor, *index)) {
           result.data_use = true;
+          return;
+        }
+        if (auto sink = policy_.ArgumentSink(construct, constructor, *index)) {
+          AddHit(*sink, construct, path, concatenated);
           return;
         }
         if (policy_.IsCarrier(constructor->getParent())) {
@@ -103,12 +103,12 @@ class Tracer {
           result.data_use = true;
           return;
         }
-        if (auto sink = policy_.ArgumentSink(call, callee, *index)) {
-          AddHit(*sink, call, path, concatenated);
-          return;
-        }
         if (policy_.StopsAt(call, callee, *index)) {
           result.data_use = true;
+          return;
+        }
+        if (auto sink = policy_.ArgumentSink(call, callee, *index)) {
+          AddHit(*sink, call, path, concatenated);
           return;
         }
         FollowParameter(callee, *index, path, concatenated, depth);

@@ -26,8 +26,9 @@ class SinkPolicy {
   virtual std::optional<std::string> ArgumentSink(const clang::Expr* call,
                                                   const clang::FunctionDecl* callee,
                                                   unsigned index) const = 0;
-  /// True when the value must not be followed into `callee`: the call shows it is
-  /// used for something else (a port of another machine). Counts as a data use.
+  /// True when the call shows the value is used for something else (a port of
+  /// another machine): neither a sink nor followed into `callee`; a data use.
+  /// Asked before ArgumentSink.
   virtual bool StopsAt(const clang::Expr* /*call*/, const clang::FunctionDecl* /*callee*/,
                        unsigned /*index*/) const {
     return false;

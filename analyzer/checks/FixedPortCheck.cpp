@@ -138,7 +138,7 @@ class PortPolicy : public SinkPolicy {
 
   bool StopsAt(const Expr* call, const FunctionDecl* /*callee*/,
                unsigned /*index*/) const override {
-    return !address_strings_ && NamesRemoteHost(call);
+    return !address_strings_ && (NamesRemoteHost(call) || OnUnixSocketObject(call));
   }
 
   std::optional<std::string> MemberSink(const ValueDecl* member) const override {
@@ -158,6 +158,46 @@ class PortPolicy : public SinkPolicy {
   }
 
  private:
+  // A port given to an object set up for AF_UNIX (in the same expression, or by a
+  // call on the same variable in the function) is ignored: Unix sockets have none.
+  bool OnUnixSocketObject(const Expr* call) const {
+    const auto* member_call = dyn_cast<CXXMemberCallExpr>(call);
+    if (member_call == nullptr) return false;
+    const Expr* object = member_call->getImplicitObjectArgument();
+    if (object == nullptr) return false;
+    if (MentionsUnixFamily(object)) return true;
+    // The variable at the root of `svr.a().b()`.
+    const Expr* root = object->IgnoreParenImpCasts();
+    while (const auto* chained = dyn_cast<CXXMemberCallExpr>(root)) {
+      if (chained->getImplicitObjectArgument() == nullptr) break;
+      root = chained->getImplicitObjectArgument()->IgnoreParenImpCasts();
+    }
+    const auto* reference = dyn_cast<DeclRefExpr>(root);
+    if (reference == nullptr) return false;
+    for (const Use& use : model_.UsesOf(reference->getDecl())) {
+      const Stmt* parent = model_.ParentOf(use.expression);
+      const auto* member = dyn_cast_or_null<MemberExpr>(parent);
+      const auto* other = member ? dyn_cast_or_null<CXXMemberCallExpr>(model_.ParentOf(member))
+                                 : nullptr;
+      if (other == nullptr) continue;
+      for (const Expr* argument : other->arguments()) {
+        if (MentionsUnixFamily(argument)) return true;
+      }
+    }
+    return false;
+  }
+
+  bool MentionsUnixFamily(const Expr* expression) const {
+    const ASTContext& context = model_.Context();
+    const CharSourceRange range = Lexer::makeFileCharRange(
+        CharSourceRange::getTokenRange(expression->getSourceRange()), context.getSourceManager(),
+        context.getLangOpts());
+    if (range.isInvalid()) return false;
+    const llvm::StringRef text =
+        Lexer::getSourceText(range, context.getSourceManager(), context.getLangOpts());
+    return text.contains("AF_UNIX") || text.contains("AF_LOCAL");
+  }
+
   const TestModel& model_;
   const llvm::Regex& parameter_pattern_;
   const bool address_strings_;
