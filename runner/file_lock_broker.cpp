@@ -28,9 +28,10 @@ Expected<std::unique_ptr<FileLockBroker>> FileLockBroker::Open(const std::string
   } else if (errno != EEXIST) {
     return Error{"cannot create the lock directory " + dir + ": " + std::strerror(errno)};
   }
+  // Not through a symlink: in a world-writable place anyone could plant one.
   struct stat info {};
-  if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
-    return Error{"the lock directory " + dir + " is not a directory"};
+  if (::lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    return Error{"the lock directory " + dir + " is not a directory (a symlink is refused)"};
   }
   if (::access(dir.c_str(), W_OK | X_OK) != 0) {
     return Error{"the lock directory " + dir + " is not writable: " + std::strerror(errno)};
@@ -59,19 +60,22 @@ bool FileLockBroker::TryAcquire(const std::string& key, bool shared) {
     return true;
   }
   const std::string path = PathOf(key);
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0) {
+  // O_NOFOLLOW: a symlink planted in the shared directory must not lead the runner (maybe
+  // root) to write to or chmod another file.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+  struct stat info {};
+  if (fd < 0 || ::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    if (fd >= 0) ::close(fd);
     held_[key] = {-1, 1};
     return true;
   }
   // Another user's runner may want the file too; the umask must not keep it out.
-  (void)::fchmod(fd, 0666);
+  if (info.st_uid == ::geteuid()) (void)::fchmod(fd, 0666);
   if (::flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
     ::close(fd);
     return false;
   }
-  struct stat info {};
-  if (::fstat(fd, &info) == 0 && info.st_size == 0) {
+  if (info.st_size == 0) {
     const std::string text = key + "\n";
     (void)::pwrite(fd, text.data(), text.size(), 0);
   }

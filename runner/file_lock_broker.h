@@ -20,15 +20,16 @@ class FileLockBroker final : public LockBroker {
   static std::string DefaultDir(const char* lock_dir_env);
 
   /// Uses `dir`, creating it mode 01777 (like /tmp: every user may lock, nobody removes
-  /// another's files) when it does not exist. An error when it cannot be created or written.
+  /// another's files) when it does not exist. An error when it cannot be created or written,
+  /// or is a symlink.
   static Expected<std::unique_ptr<FileLockBroker>> Open(const std::string& dir);
 
   ~FileLockBroker() override;
   FileLockBroker(const FileLockBroker&) = delete;
   FileLockBroker& operator=(const FileLockBroker&) = delete;
 
-  /// A lock file that cannot be opened does not block the run: the lock then holds only
-  /// within this invocation.
+  /// A lock file that cannot be opened, or is not a regular file (symlinks are not
+  /// followed), does not block the run: the lock then holds only within this invocation.
   bool TryAcquire(const std::string& key, bool shared) override;
   void Release(const std::string& key) override;
 

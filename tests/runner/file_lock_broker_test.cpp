@@ -71,6 +71,22 @@ TEST_F(FileLockBrokerTest, ADirectoryThatCannotBeMadeIsAnError) {
   EXPECT_NE(broker.error().message.find(dir_ + "-file/locks"), std::string::npos);
 }
 
+TEST_F(FileLockBrokerTest, PlantedSymlinksAreNotFollowed) {
+  const auto broker = Open();
+  ASSERT_TRUE(broker);
+  const std::string victim = dir_ + "-victim";
+  std::ofstream(victim) << "";
+  ::chmod(victim.c_str(), 0600);
+  std::filesystem::create_symlink(victim, broker->PathOf("k"));
+  EXPECT_TRUE(broker->TryAcquire("k", false)) << "held within the invocation only";
+  struct stat info {};
+  ASSERT_EQ(::stat(victim.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u) << "the symlink's target was changed";
+  EXPECT_EQ(info.st_size, 0);
+  std::filesystem::create_symlink(dir_, dir_ + "-link");
+  EXPECT_FALSE(FileLockBroker::Open(dir_ + "-link"));
+}
+
 TEST(FileLockBrokerDir, EnvironmentMovesTheDirectory) {
   EXPECT_EQ(FileLockBroker::DefaultDir(nullptr), "/tmp/xdist-locks");
   EXPECT_EQ(FileLockBroker::DefaultDir(""), "/tmp/xdist-locks");
