@@ -70,6 +70,22 @@ for round in 1 2 3 4 5; do
   best=$took
 done
 
+step "Two concurrent xdist-run -n 2 invocations on the same machine"
+(cd "$out" && "$stage/bin/xdist-run" -n 2 -q --cache-dir "$scratch/cache-a" "${binaries[@]}" \
+   >"$scratch/concurrent-a.log" 2>&1) &
+first=$!
+(cd "$out" && "$stage/bin/xdist-run" -n 2 -q --cache-dir "$scratch/cache-b" "${binaries[@]}" \
+   >"$scratch/concurrent-b.log" 2>&1) &
+second=$!
+status=0
+wait "$first" || status=1
+wait "$second" || status=1
+tail -n 1 "$scratch/concurrent-a.log" "$scratch/concurrent-b.log"
+if ((status)); then
+  cat "$scratch/concurrent-a.log" "$scratch/concurrent-b.log"
+  exit 1
+fi
+
 step "xdist-run -n 1"
 (cd "$out" && "$stage/bin/xdist-run" -n 1 -q --cache-dir "$out/.xdist-cache" "${binaries[@]}")
 
