@@ -214,6 +214,14 @@ bool IsPlainAssignment(const Expr* write) {
   return false;
 }
 
+// Code that runs before each test of a fixture: its constructors and SetUp.
+bool IsPerTestSetUp(const TestModel& model, const FunctionDecl* function) {
+  const auto* method = dyn_cast_or_null<CXXMethodDecl>(function);
+  if (method == nullptr || !model.IsFixture(method->getParent())) return false;
+  return isa<CXXConstructorDecl>(method) ||
+         (method->getIdentifier() != nullptr && method->getName() == "SetUp");
+}
+
 std::string QualifiedName(const VarDecl* variable) {
   if (const auto* owner = dyn_cast<FunctionDecl>(variable->getDeclContext())) {
     return owner->getQualifiedNameAsString() + "::" + variable->getNameAsString();
@@ -292,21 +300,29 @@ std::vector<PlannedFinding> MutableGlobalCheck::Analyze(const TestModel& model) 
         return (IsPlainAssignment(other.at) && before(write.at, other.at)) ||
                (IsPlainAssignment(write.at) && before(other.at, write.at));
       }
-      return (model.IsTearDown(other.function) && shares_tests(other.function, write.function)) ||
+      // A fixture that assigns the variable before each of its tests resets what
+      // the previous test of the fixture left.
+      const bool reset_by_setup = IsPerTestSetUp(model, other.function) &&
+                                  IsPlainAssignment(other.at) &&
+                                  !IsPerTestSetUp(model, write.function);
+      return ((model.IsTearDown(other.function) || reset_by_setup) &&
+              shares_tests(other.function, write.function)) ||
              (model.IsTearDown(write.function) && shares_tests(other.function, write.function));
     });
     const bool guarded = llvm::any_of(guards, [&](const auto& guard) {
       return guard.first->getCanonicalDecl() == variable &&
              (guard.second == write.function || shares_tests(guard.second, write.function));
     });
-    // Suite set-up of a fixture's own static member is the intended pattern.
+    // Suite set-up of a fixture's own static member is the intended pattern, and so
+    // is resetting it in the fixture's constructor or SetUp before each test.
     const auto* method = dyn_cast<CXXMethodDecl>(write.function);
     const bool suite_setup = method != nullptr && variable->isStaticDataMember() &&
-                             method->getIdentifier() &&
-                             (method->getName() == "SetUpTestSuite" ||
-                              method->getName() == "TearDownTestSuite" ||
-                              method->getName() == "SetUpTestCase" ||
-                              method->getName() == "TearDownTestCase") &&
+                             ((method->getIdentifier() != nullptr &&
+                               (method->getName() == "SetUpTestSuite" ||
+                                method->getName() == "TearDownTestSuite" ||
+                                method->getName() == "SetUpTestCase" ||
+                                method->getName() == "TearDownTestCase")) ||
+                              IsPerTestSetUp(model, method)) &&
                              variable->getDeclContext() == method->getParent();
     if (undone || guarded || suite_setup) continue;
 
