@@ -4,6 +4,8 @@
 
 #include "clang/AST/ExprCXX.h"
 #include "clang/Lex/Lexer.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
 
 namespace xdist::analyzer {
 
@@ -214,6 +216,32 @@ bool IsPlainAssignment(const Expr* write) {
   return false;
 }
 
+// True when `a` comes before `b` in the same function. Both may lie in one macro
+// expansion (fmt's EXPECT_RETRY sets and resets a counter), where their file
+// locations are equal: then the order of the statements under their nearest common
+// ancestor decides, which is the order in which the macro spells them.
+bool Precedes(const TestModel& model, const Stmt* a, const Stmt* b) {
+  const SourceManager& sources = model.Context().getSourceManager();
+  const SourceLocation file_a = sources.getFileLoc(a->getBeginLoc());
+  const SourceLocation file_b = sources.getFileLoc(b->getBeginLoc());
+  if (file_a != file_b) return sources.isBeforeInTranslationUnit(file_a, file_b);
+  llvm::SmallVector<const Stmt*, 16> path_a;
+  for (const Stmt* node = a; node != nullptr; node = model.ParentOf(node)) path_a.push_back(node);
+  const Stmt* child_b = nullptr;
+  for (const Stmt* node = b; node != nullptr; child_b = node, node = model.ParentOf(node)) {
+    const auto* found = llvm::find(path_a, node);
+    if (found == path_a.end()) continue;
+    if (found == path_a.begin() || child_b == nullptr) return false;  // One contains the other.
+    const Stmt* child_a = *(found - 1);
+    for (const Stmt* child : node->children()) {
+      if (child == child_a) return true;
+      if (child == child_b) return false;
+    }
+    return false;
+  }
+  return false;
+}
+
 // Code that runs before each test of a fixture: its constructors and SetUp.
 bool IsPerTestSetUp(const TestModel& model, const FunctionDecl* function) {
   const auto* method = dyn_cast_or_null<CXXMethodDecl>(function);
@@ -290,10 +318,7 @@ std::vector<PlannedFinding> MutableGlobalCheck::Analyze(const TestModel& model) 
     const VarDecl* variable = write.variable->getCanonicalDecl();
     // Undone: assigned back later in the same function (that assignment is the
     // restore, not a finding), or written in a tear-down for the same tests.
-    const auto before = [&](const Expr* a, const Expr* b) {
-      return sources.isBeforeInTranslationUnit(sources.getFileLoc(a->getBeginLoc()),
-                                               sources.getFileLoc(b->getBeginLoc()));
-    };
+    const auto before = [&](const Expr* a, const Expr* b) { return Precedes(model, a, b); };
     const bool undone = llvm::any_of(writes, [&](const Write& other) {
       if (&other == &write || other.variable->getCanonicalDecl() != variable) return false;
       if (other.function == write.function) {
