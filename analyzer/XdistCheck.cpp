@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string>
 
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
@@ -70,7 +71,10 @@ void XdistCheck::Emit(const TestModel& model, std::vector<PlannedFinding> findin
                                                               sources.getFileLoc(b.location));
                    });
   std::optional<FixItHint> include = InsertXdistInclude(sources, includes_);
-  std::set<unsigned> fixed_offsets;
+  // A fix-it shared by several findings (client and server of one port) is attached
+  // once; it is known by all its edits, since distinct fixes may start at one offset
+  // (the port variables declared at the top of a test body).
+  std::set<std::string> attached_fixes;
   std::set<std::pair<const TestCase*, std::string>> placed_markers;
 
   // Which tests use which resource, for the notes.
@@ -102,8 +106,14 @@ void XdistCheck::Emit(const TestModel& model, std::vector<PlannedFinding> findin
     std::vector<FixItHint> hints;
     if (!finding.fix_it.empty()) {
       record.fix = FixKind::kFixIt;
-      const SourceLocation start = finding.fix_it.front().RemoveRange.getBegin();
-      if (fixed_offsets.insert(sources.getFileOffset(sources.getFileLoc(start))).second) {
+      std::string key;
+      for (const FixItHint& hint : finding.fix_it) {
+        const CharSourceRange range = hint.RemoveRange;
+        key += std::to_string(sources.getFileOffset(sources.getFileLoc(range.getBegin()))) + ":" +
+               std::to_string(sources.getFileOffset(sources.getFileLoc(range.getEnd()))) + ":" +
+               hint.CodeToInsert + "\n";
+      }
+      if (attached_fixes.insert(key).second) {
         hints = finding.fix_it;
       }
     } else if (finding.test != nullptr && !finding.marker.empty()) {

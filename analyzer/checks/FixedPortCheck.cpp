@@ -290,25 +290,21 @@ std::vector<PlannedFinding> FixedPortCheck::Analyze(const TestModel& model) {
   for (const PortSite& site : sites) {
     if (model.TestOfBody(site.function) != nullptr) by_body[{site.function, site.port}].push_back(&site);
   }
-  std::map<const PortSite*, std::vector<FixItHint>> rewrites;
+  // The rewritable groups: their replacements, and per body the ports that need a
+  // shared variable.
+  std::map<std::pair<const FunctionDecl*, unsigned>, std::vector<FixItHint>> replacements;
+  std::map<const FunctionDecl*, std::string> declarations;
   for (const auto& [key, group] : by_body) {
     const bool all_replaceable = llvm::all_of(
         group, [&](const PortSite* site) { return ReplaceableByInt(model, *site); });
     if (!all_replaceable) continue;
-    std::vector<FixItHint> hints;
     std::string replacement = "xdist::UnusedTcpPort()";
     if (group.size() > 1) {
-      // Client and server must still agree: one port, one variable.
       const auto* body = dyn_cast_or_null<CompoundStmt>(key.first->getBody());
-      const TestCase* test = model.TestOfBody(key.first);
       if (body == nullptr || !body->getLBracLoc().isFileID()) continue;
       replacement = "port_" + std::to_string(key.second);
-      const unsigned column = sources.getSpellingColumnNumber(test->macro_location);
-      hints.push_back(FixItHint::CreateInsertion(
-          body->getLBracLoc().getLocWithOffset(1),
-          "\n" + std::string(column + 1, ' ') + "const int " + replacement +
-              " = xdist::UnusedTcpPort();"));
     }
+    std::vector<FixItHint> hints;
     bool valid = true;
     for (const PortSite* site : group) {
       const CharSourceRange range = Lexer::makeFileCharRange(
@@ -318,7 +314,28 @@ std::vector<PlannedFinding> FixedPortCheck::Analyze(const TestModel& model) {
       hints.push_back(FixItHint::CreateReplacement(range, replacement));
     }
     if (!valid) continue;
-    for (const PortSite* site : group) rewrites[site] = hints;
+    replacements[key] = std::move(hints);
+    if (group.size() > 1) {
+      // Client and server must still agree: one port, one variable.
+      const unsigned column =
+          sources.getSpellingColumnNumber(model.TestOfBody(key.first)->macro_location);
+      declarations[key.first] += "\n" + std::string(column + 1, ' ') + "const int " +
+                                 replacement + " = xdist::UnusedTcpPort();";
+    }
+  }
+  // All variables of one body go in one insertion that every finding of the body
+  // carries: clang-tidy drops the fixes of diagnostics whose insertions share an
+  // offset but differ, which left one port per --fix run.
+  std::map<const PortSite*, std::vector<FixItHint>> rewrites;
+  for (const auto& [key, hints] : replacements) {
+    std::vector<FixItHint> fix = hints;
+    const auto declaration = declarations.find(key.first);
+    if (declaration != declarations.end()) {
+      const auto* body = cast<CompoundStmt>(key.first->getBody());
+      fix.insert(fix.begin(), FixItHint::CreateInsertion(body->getLBracLoc().getLocWithOffset(1),
+                                                         declaration->second));
+    }
+    for (const PortSite* site : by_body.at(key)) rewrites[site] = fix;
   }
 
   std::vector<PlannedFinding> findings;
