@@ -16,10 +16,10 @@ namespace {
 // One write to a variable with static storage duration.
 struct Write {
   const VarDecl* variable = nullptr;
-  const Expr* at = nullptr;             ///< Where it is written.
-  const Expr* reference = nullptr;      ///< The expression naming the variable.
+  const Expr* at = nullptr;         ///< Where it is written.
+  const Expr* reference = nullptr;  ///< The expression naming the variable.
   const FunctionDecl* function = nullptr;
-  bool through_accessor = false;        ///< A function-local static reached by a call.
+  bool through_accessor = false;  ///< A function-local static reached by a call.
 };
 
 bool InXdist(const Decl* declaration) {
@@ -77,7 +77,8 @@ std::optional<QualType> ParameterType(const Expr* call, const Expr* argument) {
       }
       if (parameter != nullptr) {
         QualType type = parameter->getType();
-        if (const auto* expansion = type->getAs<PackExpansionType>()) type = expansion->getPattern();
+        if (const auto* expansion = type->getAs<PackExpansionType>())
+          type = expansion->getPattern();
         if (const auto* reference = type->getAs<RValueReferenceType>()) {
           if (reference->getPointeeType()->getAs<TemplateTypeParmType>() != nullptr &&
               !reference->getPointeeType().hasQualifiers()) {
@@ -146,7 +147,8 @@ const Expr* WriteOf(const TestModel& model, const Expr* use) {
     }
     if (isa<CallExpr, CXXConstructExpr>(parent)) {
       const auto* call = cast<Expr>(parent);
-      if (const auto* construct = dyn_cast<CXXConstructExpr>(call); construct && IsScopedRestore(construct)) {
+      if (const auto* construct = dyn_cast<CXXConstructExpr>(call);
+          construct && IsScopedRestore(construct)) {
         return nullptr;
       }
       const auto type = ParameterType(call, current);
@@ -242,6 +244,21 @@ bool Precedes(const TestModel& model, const Stmt* a, const Stmt* b) {
   return false;
 }
 
+// A local object whose class's destructor writes a global: `NewHook hook;`.
+struct Lifetime {
+  const CXXRecordDecl* record = nullptr;
+  const Expr* construct = nullptr;      ///< Where the object is constructed.
+  const CompoundStmt* scope = nullptr;  ///< The block it lives in.
+  const FunctionDecl* function = nullptr;
+};
+
+bool IsInside(const TestModel& model, const Stmt* statement, const Stmt* ancestor) {
+  for (const Stmt* node = statement; node != nullptr; node = model.ParentOf(node)) {
+    if (node == ancestor) return true;
+  }
+  return false;
+}
+
 // Code that runs before each test of a fixture: its constructors and SetUp.
 bool IsPerTestSetUp(const TestModel& model, const FunctionDecl* function) {
   const auto* method = dyn_cast_or_null<CXXMethodDecl>(function);
@@ -264,7 +281,8 @@ std::string Describe(const Write& write) {
     return "function-local static '" + variable->getNameAsString() + "'" +
            (owner != nullptr ? " of " + owner->getNameAsString() + "()" : std::string());
   }
-  if (variable->isStaticDataMember()) return "static member '" + variable->getQualifiedNameAsString() + "'";
+  if (variable->isStaticDataMember())
+    return "static member '" + variable->getQualifiedNameAsString() + "'";
   return "global '" + variable->getQualifiedNameAsString() + "'";
 }
 
@@ -275,6 +293,7 @@ std::vector<PlannedFinding> MutableGlobalCheck::Analyze(const TestModel& model) 
   const SourceManager& sources = context.getSourceManager();
   std::vector<Write> writes;
   std::vector<std::pair<const VarDecl*, const FunctionDecl*>> guards;
+  std::vector<std::pair<const VarDecl*, const CXXRecordDecl*>> restoring_destructors;
 
   for (const auto& [declaration, uses] : model.AllUses()) {
     const auto* variable = dyn_cast<VarDecl>(declaration);
@@ -283,7 +302,8 @@ std::vector<PlannedFinding> MutableGlobalCheck::Analyze(const TestModel& model) 
       if (use.function == nullptr || InXdist(use.function)) continue;
       // A guard: xdist::ScopedRestore over the variable.
       const Stmt* parent = model.ParentOf(use.expression);
-      while (parent != nullptr && isa<ImplicitCastExpr, ParenExpr>(parent)) parent = model.ParentOf(parent);
+      while (parent != nullptr && isa<ImplicitCastExpr, ParenExpr>(parent))
+        parent = model.ParentOf(parent);
       if (const auto* construct = dyn_cast_or_null<CXXConstructExpr>(parent);
           construct != nullptr && IsScopedRestore(construct)) {
         guards.emplace_back(variable, use.function);
@@ -291,6 +311,13 @@ std::vector<PlannedFinding> MutableGlobalCheck::Analyze(const TestModel& model) 
       }
       // A static local is the business of the function that declares it.
       if (variable->isStaticLocal()) continue;
+      // Destructors run implicitly, so no call makes them test code; remember what
+      // they write, for objects that restore a global when they go out of scope.
+      if (const auto* destructor = dyn_cast<CXXDestructorDecl>(use.function);
+          destructor != nullptr && WriteOf(model, use.expression) != nullptr) {
+        restoring_destructors.emplace_back(variable->getCanonicalDecl(),
+                                           destructor->getParent()->getCanonicalDecl());
+      }
       if (model.OwnersOf(use.function).empty()) continue;
       if (const Expr* at = WriteOf(model, use.expression)) {
         writes.push_back({variable, at, use.expression, use.function, false});
@@ -303,6 +330,24 @@ std::vector<PlannedFinding> MutableGlobalCheck::Analyze(const TestModel& model) 
     if (variable == nullptr || !IsTracked(sources, variable)) continue;
     if (const Expr* at = WriteOf(model, call.expression)) {
       writes.push_back({variable, at, call.expression, call.function, true});
+    }
+  }
+
+  std::vector<Lifetime> lifetimes;
+  for (const Call& call : model.Calls()) {
+    const auto* constructor = dyn_cast_or_null<CXXConstructorDecl>(call.callee);
+    if (constructor == nullptr || call.function == nullptr) continue;
+    const CXXRecordDecl* record = constructor->getParent()->getCanonicalDecl();
+    if (!llvm::any_of(restoring_destructors,
+                      [&](const auto& restorer) { return restorer.second == record; })) {
+      continue;
+    }
+    const auto* local = dyn_cast_or_null<VarDecl>(model.InitialisedBy(call.expression));
+    if (local == nullptr || !local->hasLocalStorage()) continue;
+    const Stmt* scope = model.ParentOf(call.expression);
+    while (scope != nullptr && !isa<CompoundStmt>(scope)) scope = model.ParentOf(scope);
+    if (scope != nullptr) {
+      lifetimes.push_back({record, call.expression, cast<CompoundStmt>(scope), call.function});
     }
   }
 
@@ -334,6 +379,19 @@ std::vector<PlannedFinding> MutableGlobalCheck::Analyze(const TestModel& model) 
               shares_tests(other.function, write.function)) ||
              (model.IsTearDown(write.function) && shares_tests(other.function, write.function));
     });
+    // A local object whose destructor writes the variable restores what its
+    // constructor wrote, and what the block writes while the object lives.
+    const bool restored_by_destructor = llvm::any_of(lifetimes, [&](const Lifetime& lifetime) {
+      const bool restores =
+          llvm::is_contained(restoring_destructors, std::make_pair(variable, lifetime.record));
+      if (!restores) return false;
+      if (const auto* constructor = dyn_cast<CXXConstructorDecl>(write.function)) {
+        return constructor->getParent()->getCanonicalDecl() == lifetime.record &&
+               shares_tests(lifetime.function, write.function);
+      }
+      return lifetime.function == write.function && IsInside(model, write.at, lifetime.scope) &&
+             Precedes(model, lifetime.construct, write.at);
+    });
     const bool guarded = llvm::any_of(guards, [&](const auto& guard) {
       return guard.first->getCanonicalDecl() == variable &&
              (guard.second == write.function || shares_tests(guard.second, write.function));
@@ -341,15 +399,14 @@ std::vector<PlannedFinding> MutableGlobalCheck::Analyze(const TestModel& model) 
     // Suite set-up of a fixture's own static member is the intended pattern, and so
     // is resetting it in the fixture's constructor or SetUp before each test.
     const auto* method = dyn_cast<CXXMethodDecl>(write.function);
-    const bool suite_setup = method != nullptr && variable->isStaticDataMember() &&
-                             ((method->getIdentifier() != nullptr &&
-                               (method->getName() == "SetUpTestSuite" ||
-                                method->getName() == "TearDownTestSuite" ||
-                                method->getName() == "SetUpTestCase" ||
-                                method->getName() == "TearDownTestCase")) ||
-                              IsPerTestSetUp(model, method)) &&
-                             variable->getDeclContext() == method->getParent();
-    if (undone || guarded || suite_setup) continue;
+    const bool suite_setup =
+        method != nullptr && variable->isStaticDataMember() &&
+        ((method->getIdentifier() != nullptr &&
+          (method->getName() == "SetUpTestSuite" || method->getName() == "TearDownTestSuite" ||
+           method->getName() == "SetUpTestCase" || method->getName() == "TearDownTestCase")) ||
+         IsPerTestSetUp(model, method)) &&
+        variable->getDeclContext() == method->getParent();
+    if (undone || restored_by_destructor || guarded || suite_setup) continue;
 
     const std::string what = Describe(write);
     const std::string key = "global:" + QualifiedName(variable);
@@ -368,10 +425,10 @@ std::vector<PlannedFinding> MutableGlobalCheck::Analyze(const TestModel& model) 
           guard_name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
         }
         const unsigned column = sources.getSpellingColumnNumber(body_test->macro_location);
-        guard = FixItHint::CreateInsertion(
-            body->getLBracLoc().getLocWithOffset(1),
-            "\n" + std::string(column + 1, ' ') + "xdist::ScopedRestore " + guard_name + "(" +
-                spelled + ");");
+        guard = FixItHint::CreateInsertion(body->getLBracLoc().getLocWithOffset(1),
+                                           "\n" + std::string(column + 1, ' ') +
+                                               "xdist::ScopedRestore " + guard_name + "(" +
+                                               spelled + ");");
       }
     }
     for (const TestCase* test : model.OwnersOf(write.function)) {
