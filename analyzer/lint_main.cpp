@@ -199,7 +199,21 @@ int main(int argc, char** argv) {
       PrintError("cannot analyse " + files[index] + ": " + error);
       status = kError;
     }
-    for (Finding& finding : analysis->findings) findings.push_back(std::move(finding));
+    // Edits planned on a file that does not compile are not trusted (a later run,
+    // once it compiles, would insert them again): its findings stay unresolved.
+    const bool broken = !analysis->errors.empty();
+    bool dropped = false;
+    for (Finding& finding : analysis->findings) {
+      if (broken && !finding.handled && finding.fix != FixKind::kNone) {
+        dropped = dropped || !finding.edits.empty();
+        finding.edits.clear();
+        finding.fix = FixKind::kNone;
+      }
+      findings.push_back(std::move(finding));
+    }
+    if (dropped && (g_fix || !g_export_fixes.empty())) {
+      PrintError("fixes for " + files[index] + " were not applied: it does not compile");
+    }
   }
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
     return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);

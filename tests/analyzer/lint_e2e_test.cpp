@@ -188,6 +188,33 @@ TEST_F(LintEndToEnd, FileThatDoesNotParseIsNamedAndOthersStillAnalysed) {
   EXPECT_NE(result.out.find("Cache.Creates"), std::string::npos) << result.out;
 }
 
+TEST_F(LintEndToEnd, FixLeavesAFileWithCompileErrorsAlone) {
+  // The hazard is found (clang recovers from the error), but edits planned on a file
+  // that does not compile are not trusted: a later run would add them again.
+  const std::string broken =
+      "#include <gtest/gtest.h>\n\n#include <cstdio>\n\n"
+      "TEST(Broken, Writes) {\n"
+      "  std::FILE* file = std::fopen(\"/tmp/xdist-e2e-broken.bin\", \"w\");\n"
+      "  std::fclose(file);\n"
+      "  NotDeclaredAnywhere();\n"
+      "}\n";
+  WriteText(root_ / "src/broken_test.cpp", broken);
+  WriteText(root_ / "src/CMakeLists.txt",
+            ReadText(root_ / "src/CMakeLists.txt") + "add_library(broken OBJECT broken_test.cpp)\n");
+  ASSERT_EQ(RunTool(root_, Quote(XDIST_CMAKE_COMMAND) + " build").status, 0);
+  const ToolResult result = Lint("--fix src/broken_test.cpp src/cache_test.cpp");
+  EXPECT_EQ(result.status, 2) << result.err;
+  EXPECT_EQ(ReadText(root_ / "src/broken_test.cpp"), broken);
+  EXPECT_NE(result.err.find("fixes for " + (root_ / "src/broken_test.cpp").string() +
+                            " were not applied"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.out.find("Broken.Writes"), std::string::npos) << result.out;
+  // The file that compiles is still fixed.
+  EXPECT_NE(ReadText(root_ / "src/cache_test.cpp").find("xdist::TempPath(\"xdist-e2e-cache.bin\")"),
+            std::string::npos);
+}
+
 TEST_F(LintEndToEnd, MissingDatabaseIsAUsageError) {
   const ToolResult result = RunTool(root_, Quote(XDIST_LINT) + " -p no-such-dir");
   EXPECT_EQ(result.status, 2);
