@@ -100,6 +100,18 @@ bool ReturnsString(const FunctionDecl* callee) {
          (record->getName() == "basic_string" || record->getName() == "basic_string_view");
 }
 
+// A function that returns a string and says it makes one (make_host_and_port_string,
+// FormatUrl, ToAddress) computes with the port rather than using it. A string result
+// alone says nothing: EchoRequest(int port, const std::string& message) returns the
+// reply of the server it connects to.
+bool FormatsAddress(const FunctionDecl* callee) {
+  if (!ReturnsString(callee) || callee->getIdentifier() == nullptr) return false;
+  static const llvm::Regex kFormatter(
+      "(str|string|format|url|uri|addr|address|host|endpoint|spec|name)",
+      llvm::Regex::IgnoreCase);
+  return kFormatter.match(callee->getName());
+}
+
 class PortPolicy : public SinkPolicy {
  public:
   PortPolicy(const TestModel& model, const llvm::Regex& parameter_pattern, bool address_strings)
@@ -124,9 +136,7 @@ class PortPolicy : public SinkPolicy {
       return name;
     }
     if (name == "htons" && index == 0) return name;
-    // A function that returns a string computes with the port (formats an address)
-    // rather than using it.
-    if (ReturnsString(callee) || NamesRemoteHost(call)) return std::nullopt;
+    if (FormatsAddress(callee) || NamesRemoteHost(call)) return std::nullopt;
     if (index < callee->getNumParams()) {
       const ParmVarDecl* parameter = callee->getParamDecl(index);
       if (parameter->getIdentifier() != nullptr && parameter_pattern_.match(parameter->getName())) {
