@@ -27,6 +27,7 @@ EditPlan PlanEdits(const std::vector<Edit>& edits) {
             (edit.offset == last.offset && edit.length > 0 && last.length > 0)) {
           plan.conflicts.push_back(file + ": edit at offset " + std::to_string(edit.offset) +
                                    " overlaps another edit and was not applied");
+          plan.dropped.push_back(edit);
           continue;
         }
       }
@@ -34,6 +35,13 @@ EditPlan PlanEdits(const std::vector<Edit>& edits) {
     }
   }
   return plan;
+}
+
+bool FixApplied(const Finding& finding, const EditPlan& plan) {
+  if (finding.fix == FixKind::kNone) return false;
+  return std::none_of(finding.edits.begin(), finding.edits.end(), [&](const Edit& edit) {
+    return std::find(plan.dropped.begin(), plan.dropped.end(), edit) != plan.dropped.end();
+  });
 }
 
 std::optional<std::string> ApplyEdits(const std::string& content, const std::vector<Edit>& edits) {

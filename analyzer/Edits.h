@@ -18,9 +18,16 @@ struct EditPlan {
   std::map<std::string, std::vector<Edit>> by_file;
   /// Edits that overlap an earlier one and were dropped, described for people.
   std::vector<std::string> conflicts;
+  /// The dropped edits themselves; the caller adds those it could not write.
+  std::vector<Edit> dropped;
 };
 
 EditPlan PlanEdits(const std::vector<Edit>& edits);
+
+/// Whether `--fix` resolves `finding` with `plan`: it has a fix (a fix-it or a marker)
+/// and none of its edits was dropped. A finding whose marker or fix-it another finding
+/// carries has no edits of its own and is resolved.
+bool FixApplied(const Finding& finding, const EditPlan& plan);
 
 /// Applies `edits` (one file's, as PlanEdits returns them) to `content`; std::nullopt
 /// when an edit lies outside the content.

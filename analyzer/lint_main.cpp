@@ -238,7 +238,7 @@ int main(int argc, char** argv) {
 
   std::size_t resolved = 0;
   if (g_fix) {
-    const EditPlan plan = PlanEdits(edits);
+    EditPlan plan = PlanEdits(edits);
     for (const std::string& conflict : plan.conflicts) PrintError(conflict);
     std::size_t applied = 0;
     for (const auto& [file, list] : plan.by_file) {
@@ -250,12 +250,13 @@ int main(int argc, char** argv) {
       if (!fixed || !(out << *fixed)) {
         PrintError("cannot apply fixes to " + file);
         status = kError;
+        plan.dropped.insert(plan.dropped.end(), list.begin(), list.end());
         continue;
       }
       applied += list.size();
     }
     for (const Finding& finding : unhandled) {
-      if (finding.fix != FixKind::kNone) ++resolved;
+      if (FixApplied(finding, plan)) ++resolved;
     }
     std::fprintf(stderr, "xdist-lint: applied %zu edits to %zu files\n", applied,
                  plan.by_file.size());

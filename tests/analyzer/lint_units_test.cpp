@@ -47,6 +47,23 @@ TEST(PlanEdits, DropsOverlappingReplacements) {
   EXPECT_NE(plan.conflicts[0].find("a.cpp: edit at offset 7"), std::string::npos);
 }
 
+TEST(FixApplied, OnlyFindingsWhoseEditsAllSurviveAreResolved) {
+  Finding fixed;
+  fixed.fix = FixKind::kFixIt;
+  fixed.edits = {{"a.cpp", 5, 4, "x"}};
+  Finding overlapping = fixed;
+  overlapping.edits = {{"a.cpp", 7, 4, "y"}};
+  Finding shares_another_fix;  // Its fix-it is carried by another finding.
+  shares_another_fix.fix = FixKind::kFixIt;
+  Finding nothing_to_insert;
+  nothing_to_insert.fix = FixKind::kNone;
+  const EditPlan plan = PlanEdits({fixed.edits[0], overlapping.edits[0]});
+  EXPECT_TRUE(FixApplied(fixed, plan));
+  EXPECT_FALSE(FixApplied(overlapping, plan));
+  EXPECT_TRUE(FixApplied(shares_another_fix, plan));
+  EXPECT_FALSE(FixApplied(nothing_to_insert, plan));
+}
+
 TEST(ApplyEdits, AppliesInOrder) {
   EXPECT_EQ(ApplyEdits("hello world", {{"f", 0, 0, ">> "}, {"f", 6, 5, "there"}}),
             ">> hello there");
