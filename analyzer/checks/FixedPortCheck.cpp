@@ -304,10 +304,34 @@ std::vector<PlannedFinding> FixedPortCheck::Analyze(const TestModel& model) {
   // shared variable.
   std::map<std::pair<const FunctionDecl*, unsigned>, std::vector<FixItHint>> replacements;
   std::map<const FunctionDecl*, std::string> declarations;
+  // Where else each number is written: as data in the same body (an assertion that
+  // expects the port), or in a fixture's SetUp or a helper the test runs (the server
+  // side of the pair). Rewriting the test body alone would break either.
+  std::map<std::pair<const FunctionDecl*, unsigned>, unsigned> literal_counts;
+  for (const Use& use : model.IntegerLiterals()) {
+    const llvm::APInt& value = cast<IntegerLiteral>(use.expression)->getValue();
+    if (value.getActiveBits() <= 17) {
+      ++literal_counts[{use.function, static_cast<unsigned>(value.getZExtValue())}];
+    }
+  }
+  const auto used_elsewhere = [&](const FunctionDecl* body, unsigned port, std::size_t in_body) {
+    const auto count = literal_counts.find({body, port});
+    if (count != literal_counts.end() && count->second > in_body) return true;
+    const TestCase* test = model.TestOfBody(body);
+    const auto runs_in_test = [&](const FunctionDecl* function) {
+      return function != body && llvm::is_contained(model.OwnersOf(function), test);
+    };
+    for (const auto& [where, number] : literal_counts) {
+      if (where.second == port && runs_in_test(where.first)) return true;
+    }
+    return llvm::any_of(sites, [&](const PortSite& site) {
+      return site.port == port && runs_in_test(site.function);
+    });
+  };
   for (const auto& [key, group] : by_body) {
     const bool all_replaceable = llvm::all_of(
         group, [&](const PortSite* site) { return ReplaceableByInt(model, *site); });
-    if (!all_replaceable) continue;
+    if (!all_replaceable || used_elsewhere(key.first, key.second, group.size())) continue;
     std::string replacement = "xdist::UnusedTcpPort()";
     if (group.size() > 1) {
       const auto* body = dyn_cast_or_null<CompoundStmt>(key.first->getBody());
