@@ -12,6 +12,16 @@ namespace xdist::analyzer {
 
 using namespace clang;
 
+bool InNamespace(const Decl* declaration, llvm::StringRef name) {
+  for (const DeclContext* context = declaration->getDeclContext(); context != nullptr;
+       context = context->getParent()) {
+    if (const auto* space = dyn_cast<NamespaceDecl>(context)) {
+      if (space->getName() == name) return true;
+    }
+  }
+  return false;
+}
+
 const Expr* IgnoreWrappers(const Expr* expression) {
   const Expr* current = expression;
   while (current != nullptr) {

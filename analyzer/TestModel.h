@@ -136,6 +136,9 @@ class TestModel {
 /// The expression with implicit casts, parentheses and temporaries' wrappers removed.
 const clang::Expr* IgnoreWrappers(const clang::Expr* expression);
 
+/// Whether `declaration` lies inside a namespace called `name`, at any depth.
+bool InNamespace(const clang::Decl* declaration, llvm::StringRef name);
+
 }  // namespace xdist::analyzer
 
 #endif  // XDIST_ANALYZER_TESTMODEL_H

@@ -17,16 +17,6 @@ namespace {
 constexpr llvm::StringLiteral kDefaultParameterPattern =
     "(^|_)[pP]ort($|_|[A-Z0-9])|[a-z0-9]Port($|[A-Z0-9_])";
 
-bool InNamespace(const Decl* declaration, llvm::StringRef name) {
-  for (const DeclContext* context = declaration->getDeclContext(); context != nullptr;
-       context = context->getParent()) {
-    if (const auto* space = dyn_cast<NamespaceDecl>(context)) {
-      if (space->getName() == name) return true;
-    }
-  }
-  return false;
-}
-
 // An address of this machine with an explicit port: "localhost:8080",
 // "127.0.0.1:8080", "0.0.0.0:1234", "[::1]:9000", "http://localhost:8080/path".
 std::optional<unsigned> AddressPort(llvm::StringRef text) {

@@ -38,16 +38,6 @@ bool IsNull(const ASTContext& context, const Expr* expression) {
                                            Expr::NPC_ValueDependentIsNotNull) != Expr::NPCK_NotNull;
 }
 
-bool InNamespace(const Decl* declaration, llvm::StringRef name) {
-  for (const DeclContext* context = declaration->getDeclContext(); context != nullptr;
-       context = context->getParent()) {
-    if (const auto* space = dyn_cast<NamespaceDecl>(context)) {
-      if (space->getName() == name) return true;
-    }
-  }
-  return false;
-}
-
 std::string EnvKey(const Expr* name_argument, bool is_putenv) {
   const StringLiteral* literal = Literal(name_argument);
   if (literal == nullptr || !literal->isOrdinary()) return "env:*";
