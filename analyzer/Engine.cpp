@@ -101,8 +101,11 @@ Analysis AnalyzeFiles(const tooling::CompilationDatabase& database,
   tooling::ArgumentsAdjustingCompilations adjusted(std::make_unique<Forwarding>(database));
   // Commands written for gcc carry warning flags clang does not know, often with
   // -Werror; warnings are not what the analysis is about, so they never fail it.
+  // Without carets the compiler also drops its "N warnings generated." line per file,
+  // which only counted our own findings again.
   adjusted.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
-      tooling::CommandLineArguments{"-Wno-error", "-Wno-unknown-warning-option"},
+      tooling::CommandLineArguments{"-Wno-error", "-Wno-unknown-warning-option",
+                                    "-fno-caret-diagnostics"},
       tooling::ArgumentInsertPosition::END));
   if (!options.resource_dir.empty()) {
     adjusted.appendArgumentsAdjuster(tooling::getInsertArgumentAdjuster(
