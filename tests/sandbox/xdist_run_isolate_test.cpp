@@ -91,6 +91,16 @@ RunResult RunXdistRun(const Scratch& scratch, const std::vector<std::string>& ar
   return Finish(scratch, StartXdistRun(scratch, args));
 }
 
+// The namespaces of both workers of a run whose probe tests hold until released.
+std::set<std::string> WaitForHeldNamespaces(const Scratch& scratch) {
+  std::set<std::string> namespaces;
+  WaitUntil([&] {
+    namespaces = RecordedNamespaces(scratch.sync);
+    return namespaces.size() == 2;
+  });
+  return namespaces;
+}
+
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
@@ -220,11 +230,7 @@ TEST(XdistRunIsolate, InterruptedRunLeavesNoMountNamespaceOrProcessBehind) {
   const Scratch scratch(xdist::TempPath("run"));
   const pid_t runner = StartXdistRun(
       scratch, {"-n", "2", "--isolate", "all", "-k", "Hold.*", XDIST_FIXTURE_PROBE});
-  std::set<std::string> namespaces;
-  WaitUntil([&] {
-    namespaces = RecordedNamespaces(scratch.sync);
-    return namespaces.size() == 2;
-  });
+  const std::set<std::string> namespaces = WaitForHeldNamespaces(scratch);
   ASSERT_EQ(namespaces.size(), 2u) << "the held test never started\n"
                                    << ReadFile(scratch.root / "xdist-run.out");
   ::kill(runner, SIGINT);
@@ -241,11 +247,7 @@ TEST(XdistRunIsolate, KilledRunnerLeavesNoMountNamespaceOrProcessBehind) {
   const Scratch scratch(xdist::TempPath("run"));
   const pid_t runner = StartXdistRun(
       scratch, {"-n", "2", "--isolate", "all", "-k", "Hold.*", XDIST_FIXTURE_PROBE});
-  std::set<std::string> namespaces;
-  WaitUntil([&] {
-    namespaces = RecordedNamespaces(scratch.sync);
-    return namespaces.size() == 2;
-  });
+  const std::set<std::string> namespaces = WaitForHeldNamespaces(scratch);
   ASSERT_EQ(namespaces.size(), 2u) << "the held test never started\n"
                                    << ReadFile(scratch.root / "xdist-run.out");
   ::kill(runner, SIGKILL);
