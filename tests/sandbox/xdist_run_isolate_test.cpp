@@ -4,6 +4,7 @@
 // run; and the errors and warnings on a machine that cannot isolate.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -262,6 +263,28 @@ TEST(XdistRunIsolate, KilledRunnerLeavesNoMountNamespaceOrProcessBehind) {
   std::ofstream(scratch.sync / "release") << "\n";
 }
 
+// The first directory above `path` that other users cannot enter (a build tree cloned
+// into a `mktemp -d` directory, mode 0700), or "" when a uid-1000 process reaches it.
+std::string ClosedAncestor(const fs::path& path) {
+  for (fs::path dir = path.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+    struct stat status{};
+    if (::stat(dir.c_str(), &status) == 0 && (status.st_mode & S_IXOTH) == 0) return dir.string();
+    if (dir == dir.root_path()) break;
+  }
+  return "";
+}
+
+#define SKIP_UNLESS_REACHABLE_BY_OTHERS()                                                 \
+  do {                                                                                    \
+    for (const char* binary : {XDIST_RUN, XDIST_FIXTURE_PROBE}) {                         \
+      const std::string closed = ClosedAncestor(binary);                                  \
+      if (!closed.empty()) {                                                              \
+        GTEST_SKIP() << "a uid-1000 runner cannot reach " << binary << ": " << closed     \
+                     << " is closed to other users";                                      \
+      }                                                                                   \
+    }                                                                                     \
+  } while (false)
+
 // A scratch layout a uid-1000 process may use.
 Scratch SharedScratch() {
   Scratch scratch(xdist::TempPath("run"));
@@ -273,6 +296,7 @@ Scratch SharedScratch() {
 
 TEST(XdistRunIsolate, ExplicitLevelOnAMachineWithoutNamespacesExitsTwoSayingWhy) {
   SKIP_UNLESS_ROOT();
+  SKIP_UNLESS_REACHABLE_BY_OTHERS();
   const Scratch scratch = SharedScratch();
   const int status = OnMachineWithoutUserNamespaces([&] {
     const RunResult result =
@@ -287,6 +311,7 @@ TEST(XdistRunIsolate, ExplicitLevelOnAMachineWithoutNamespacesExitsTwoSayingWhy)
 
 TEST(XdistRunIsolate, AutoOnAMachineWithoutNamespacesWarnsAndRuns) {
   SKIP_UNLESS_ROOT();
+  SKIP_UNLESS_REACHABLE_BY_OTHERS();
   const Scratch scratch = SharedScratch();
   const int status = OnMachineWithoutUserNamespaces([&] {
     const RunResult result =
