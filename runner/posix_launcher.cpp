@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,18 +24,53 @@ void OnInterrupt(int /*signal*/) { g_interrupted = 1; }
 // for output (a line per test) would cost a waitpid() per child.
 void OnChildExit(int /*signal*/) { g_child_exited = 1; }
 
-// How the child reports a failure before exec to the parent, through a CLOEXEC pipe that
-// exec closes: nothing arrives when exec succeeded.
+// What the child reports when it fails before exec. The child shares the parent's memory
+// (CLONE_VM) and the parent sleeps until the child has exec'd or exited (CLONE_VFORK), so
+// the child writes its report straight into the parent's SpawnArgs.
 struct StartReport {
   int stage = 0;
   int error = 0;
 };
 enum Stage : std::uint8_t { kStdin = 1, kChildSetup = 2, kExec = 3 };
 
-[[noreturn]] void ReportAndExit(int fd, int stage, int error) {
-  const StartReport report{stage, error};
-  [[maybe_unused]] const ssize_t written = ::write(fd, &report, sizeof report);
+struct SpawnArgs {
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  int output_fd = -1;
+  const ChildSetup* setup = nullptr;
+  const sigset_t* mask = nullptr;  ///< the signal mask the test process starts with
+  StartReport report;
+};
+
+[[noreturn]] void FailInChild(SpawnArgs& args, int stage, int error) {
+  args.report = StartReport{stage, error};
   ::_exit(127);
+}
+
+// The child between clone and exec. It runs on the parent's memory, so it calls only
+// async-signal-safe functions and changes nothing but its own report.
+int SpawnedChild(void* raw) {
+  SpawnArgs& args = *static_cast<SpawnArgs*>(raw);
+  ::setpgid(0, 0);
+  // The signal handlers are the runner's (and would write its memory); the test gets none.
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  sigemptyset(&default_action.sa_mask);
+  for (const int signal : {SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGQUIT, SIGHUP}) {
+    ::sigaction(signal, &default_action, nullptr);
+  }
+  ::sigprocmask(SIG_SETMASK, args.mask, nullptr);
+  const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(args.output_fd, 1) < 0 ||
+      ::dup2(args.output_fd, 2) < 0) {
+    FailInChild(args, kStdin, errno);
+  }
+  if (args.setup != nullptr) {
+    const int error = args.setup->EnterInChild();
+    if (error != 0) FailInChild(args, kChildSetup, error);
+  }
+  ::execve(args.argv[0], args.argv, args.envp);
+  FailInChild(args, kExec, errno);
 }
 
 void InstallHandler(int signal, void (*handler)(int), struct sigaction* old) {
@@ -49,6 +86,16 @@ constexpr std::size_t kReadBudget = 1 << 20;
 // After the child exits, what is still in the pipe is read up to this much; more can only
 // come from a grandchild that keeps writing, which is killed.
 constexpr std::size_t kDrainBudget = 16 << 20;
+// GoogleTest flushes a line when each test starts and ends; waking up for every line of
+// every worker would cost the runner more CPU than short tests take. After a read, the
+// pipes are looked at again only after this pause (exits still wake the runner at once).
+constexpr Duration kOutputPause = std::chrono::milliseconds(20);
+// A read this big means a child writes faster than the pause allows: it is read at once.
+constexpr std::size_t kFloodRead = 64 << 10;
+// The pipe holds this much while the runner pauses, so a chatty test rarely blocks.
+constexpr int kPipeSize = 1 << 20;
+// The child's stack between clone and exec (EnterInChild() keeps a path on it).
+constexpr std::size_t kSpawnStackSize = 256 << 10;
 
 }  // namespace
 
@@ -64,6 +111,9 @@ PosixLauncher::PosixLauncher(Duration grace) : grace_(grace) {
   InstallHandler(SIGINT, OnInterrupt, &old_int_);
   InstallHandler(SIGTERM, OnInterrupt, &old_term_);
   InstallHandler(SIGCHLD, OnChildExit, &old_chld_);
+  void* stack = ::mmap(nullptr, kSpawnStackSize, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  spawn_stack_ = stack == MAP_FAILED ? nullptr : static_cast<char*>(stack);
 }
 
 PosixLauncher::~PosixLauncher() {
@@ -78,6 +128,7 @@ PosixLauncher::~PosixLauncher() {
   ::sigaction(SIGTERM, &old_term_, nullptr);
   ::sigaction(SIGCHLD, &old_chld_, nullptr);
   ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+  if (spawn_stack_ != nullptr) ::munmap(spawn_stack_, kSpawnStackSize);
 }
 
 bool PosixLauncher::Interrupted() const { return g_interrupted != 0; }
@@ -103,65 +154,47 @@ ProcessId PosixLauncher::Start(const ProcessSpec& spec) {
 
   int output[2];
   if (::pipe2(output, O_CLOEXEC) != 0) return fail(std::string("pipe: ") + std::strerror(errno));
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) {
-    const int error = errno;
+  // Best effort: a smaller pipe only makes a chatty test wait for the runner sooner.
+  ::fcntl(output[0], F_SETPIPE_SZ, kPipeSize);
+  if (spawn_stack_ == nullptr) {
     ::close(output[0]);
     ::close(output[1]);
-    return fail(std::string("pipe: ") + std::strerror(error));
+    return fail("no memory for the child's stack");
   }
 
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    struct sigaction default_action {};
-    default_action.sa_handler = SIG_DFL;
-    sigemptyset(&default_action.sa_mask);
-    for (const int signal : {SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGQUIT, SIGHUP}) {
-      ::sigaction(signal, &default_action, nullptr);
-    }
-    ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
-    const int null = ::open("/dev/null", O_RDONLY);
-    if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(output[1], 1) < 0 || ::dup2(output[1], 2) < 0) {
-      ReportAndExit(report[1], kStdin, errno);
-    }
-    if (spec.child_setup != nullptr) {
-      const int error = spec.child_setup->EnterInChild();
-      if (error != 0) ReportAndExit(report[1], kChildSetup, error);
-    }
-    ::execve(argv[0], argv.data(), envp.data());
-    ReportAndExit(report[1], kExec, errno);
-  }
-  const int fork_error = errno;
+  // vfork semantics: no copy of the runner's page tables per test process, and the parent
+  // resumes once the child has exec'd (or failed). All signals stay blocked meanwhile, so
+  // no handler of the runner runs on the child's side.
+  SpawnArgs args{argv.data(), envp.data(), output[1], spec.child_setup, &old_mask_, {}};
+  sigset_t all;
+  sigfillset(&all);
+  sigset_t runner_mask;
+  ::sigprocmask(SIG_SETMASK, &all, &runner_mask);
+  const pid_t pid = ::clone(SpawnedChild, spawn_stack_ + kSpawnStackSize,
+                            CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+  const int clone_error = errno;
+  ::sigprocmask(SIG_SETMASK, &runner_mask, nullptr);
   ::close(output[1]);
-  ::close(report[1]);
   if (pid < 0) {
     ::close(output[0]);
-    ::close(report[0]);
-    return fail(std::string("fork: ") + std::strerror(fork_error));
+    return fail(std::string("fork: ") + std::strerror(clone_error));
   }
   // Also set in the parent, so that Terminate() finds the group even if it comes first.
   ::setpgid(pid, pid);
 
-  StartReport start_report;
-  ssize_t got = 0;
-  do {
-    got = ::read(report[0], &start_report, sizeof start_report);
-  } while (got < 0 && errno == EINTR);
-  ::close(report[0]);
-  if (got == static_cast<ssize_t>(sizeof start_report)) {
+  if (args.report.stage != 0) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     ::close(output[0]);
-    const char* stage = start_report.stage == kChildSetup ? "worker set-up"
-                        : start_report.stage == kExec     ? "exec"
-                                                          : "redirecting stdio";
+    const char* stage = args.report.stage == kChildSetup ? "worker set-up"
+                        : args.report.stage == kExec     ? "exec"
+                                                         : "redirecting stdio";
     return fail(std::string(stage) + " failed for " + spec.argv[0] + ": " +
-                std::strerror(start_report.error));
+                std::strerror(args.report.error));
   }
   ::fcntl(output[0], F_SETFL, ::fcntl(output[0], F_GETFL) | O_NONBLOCK);
-  children_[id] = Child{pid, output[0], std::nullopt};
+  children_[id] = Child{pid, output[0], std::nullopt, false};
   return id;
 }
 
@@ -218,12 +251,24 @@ std::vector<ProcessEvent> PosixLauncher::Wait(std::optional<Duration> timeout) {
     }
   }
 
+  // Between output pauses only flooding children are polled; the others wait for the pause
+  // to end (or are read when they exit).
+  const bool output_due = now >= next_output_read_;
   std::vector<pollfd> fds;
   std::vector<ProcessId> fd_owner;
+  bool paused_output = false;
   for (const auto& [id, child] : children_) {
     if (child.fd < 0) continue;
+    if (!output_due && !child.flooding) {
+      paused_output = true;
+      continue;
+    }
     fds.push_back(pollfd{child.fd, POLLIN, 0});
     fd_owner.push_back(id);
+  }
+  if (paused_output) {
+    const Duration until_due = next_output_read_ - now;
+    timeout = timeout ? std::min(*timeout, until_due) : until_due;
   }
   timespec wait_time{};
   if (timeout) {
@@ -238,12 +283,19 @@ std::vector<ProcessEvent> PosixLauncher::Wait(std::optional<Duration> timeout) {
   const int ready = ::ppoll(fds.data(), fds.size(), timeout ? &wait_time : nullptr, &poll_mask);
 
   if (ready > 0) {
+    bool read_output = false;
     for (std::size_t i = 0; i < fds.size(); ++i) {
       if (fds[i].revents == 0) continue;
       ProcessEvent event{fd_owner[i], "", std::nullopt};
-      ReadOutput(children_[fd_owner[i]], event.output, kReadBudget);
-      if (!event.output.empty()) events.push_back(std::move(event));
+      Child& child = children_[fd_owner[i]];
+      ReadOutput(child, event.output, kReadBudget);
+      child.flooding = event.output.size() >= kFloodRead;
+      if (!event.output.empty()) {
+        read_output = true;
+        events.push_back(std::move(event));
+      }
     }
+    if (read_output) next_output_read_ = clock_.Now() + kOutputPause;
   }
 
   const TimePoint after = clock_.Now();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -160,6 +161,28 @@ TEST(PosixLauncher, FloodingChildIsReadCompletely) {
       WaitFor(launcher, launcher.Start(Shell("head -c 20000000 /dev/zero")));
   EXPECT_EQ(finished.output.size(), 20000000u);
   EXPECT_TRUE(std::holds_alternative<exit_status::Exited>(finished.status));
+}
+
+TEST(PosixLauncher, OutputIsReadInBurstsNotLineByLine) {
+  PosixLauncher launcher;
+  // 100 lines, each flushed a few milliseconds after the last (as GoogleTest flushes a line
+  // when a test starts and ends): read line by line that would be about 100 wake-ups.
+  const ProcessId id =
+      launcher.Start(Shell("i=0; while [ $i -lt 100 ]; do echo $i; sleep 0.001; i=$((i+1)); done"));
+  std::size_t output_events = 0;
+  std::string output;
+  bool exited = false;
+  for (int round = 0; round < 600 && !exited; ++round) {
+    for (ProcessEvent& event : launcher.Wait(std::chrono::seconds(1))) {
+      if (event.id != id) continue;
+      if (!event.output.empty()) ++output_events;
+      output += event.output;
+      exited = event.exit.has_value();
+    }
+  }
+  ASSERT_TRUE(exited);
+  EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 100);
+  EXPECT_LT(output_events, 50u);
 }
 
 TEST(PosixLauncher, ManyProcessesAtOnceAllReport) {
