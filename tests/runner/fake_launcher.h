@@ -33,6 +33,8 @@ struct Behaviour {
   enum class Kind : std::uint8_t { kPass, kFail, kSkip, kCrash, kExitZero, kHang, kFakeOkThenCrash };
   Kind kind = Kind::kPass;
   double seconds = 1;
+  /// The time in the JSON report; nullopt: `seconds`.
+  std::optional<double> reported_seconds = std::nullopt;
 };
 
 /// One started fake process, as the tests inspect it afterwards.
@@ -178,7 +180,7 @@ class FakeLauncher final : public Launcher {
       nlohmann::json entry = {{"name", test.substr(test.find('.') + 1)},
                               {"status", "RUN"},
                               {"result", "COMPLETED"},
-                              {"time", std::to_string(behaviour.seconds) + "s"}};
+                              {"time", std::to_string(behaviour.reported_seconds.value_or(behaviour.seconds)) + "s"}};
       switch (behaviour.kind) {
         case Behaviour::Kind::kPass:
           line(at, "[       OK ] " + test + " (1 ms)\n");

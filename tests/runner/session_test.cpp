@@ -184,6 +184,30 @@ TEST_F(SessionTest, HangIsKilledAtTheTimeoutAndReportedAsTimedOut) {
   EXPECT_TRUE(std::holds_alternative<outcome::Passed>(ResultOf(summary, "S.T2").outcome));
 }
 
+TEST_F(SessionTest, DurationIsTheStreamsWhereItRefinesGoogleTestsMillisecond) {
+  AddTests("S", 1);
+  launcher_.Script("S.T0", {{Behaviour::Kind::kPass, 0.0047, 0.004}});
+  const SessionSummary summary = Run(1);
+  EXPECT_EQ(ResultOf(summary, "S.T0").duration, std::chrono::microseconds(4700));
+}
+
+TEST_F(SessionTest, DurationIsTheMiddleOfGoogleTestsMillisecondWhereTheStreamCannotTell) {
+  AddTests("S", 2);
+  // The start and end lines arrive together, as when the runner reads them in one go.
+  launcher_.Script("S.T0", {{Behaviour::Kind::kPass, 0, 0.004}});
+  launcher_.Script("S.T1", {{Behaviour::Kind::kPass, 0, 0}});
+  const SessionSummary summary = Run(1);
+  EXPECT_EQ(ResultOf(summary, "S.T0").duration, std::chrono::microseconds(4500));
+  EXPECT_EQ(ResultOf(summary, "S.T1").duration, Duration::zero());
+}
+
+TEST_F(SessionTest, DurationFinerThanMillisecondsIsTakenAsReported) {
+  AddTests("S", 1);
+  launcher_.Script("S.T0", {{Behaviour::Kind::kPass, 0, 0.0042}});
+  const SessionSummary summary = Run(1);
+  EXPECT_EQ(ResultOf(summary, "S.T0").duration, std::chrono::microseconds(4200));
+}
+
 TEST_F(SessionTest, FailedAndSkippedComeFromTheReport) {
   AddTests("S", 2);
   launcher_.Script("S.T0", {{Behaviour::Kind::kFail, 1}});
