@@ -1,6 +1,8 @@
 #include "gtest_report.h"
 
 #include <cstdlib>
+#include <functional>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -10,83 +12,221 @@ namespace {
 
 using nlohmann::json;
 
-std::string StringField(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+// Everything a report or a listing says about one test.
+struct RawTest {
+  std::string name;
+  std::string file;
+  int line = 0;
+  std::string type_param;
+  std::string value_param;
+  std::string status;
+  std::string result;
+  std::string time;
+  int failures = 0;
+  std::string failure_message;  ///< the failures' texts, joined by blank lines
+};
 
-// GoogleTest writes times as strings like "0.126s".
-double ParseSeconds(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
+// Reads GoogleTest's JSON as a stream of events (no document tree: a run writes one report
+// per process, and building and freeing trees was most of the runner's CPU time for them).
+// Only `testsuites[].name` and `testsuites[].testsuite[]` are looked at; everything else is
+// skipped.
+class ReportReader final : public nlohmann::json_sax<json> {
+ public:
+  using Visit = std::function<void(const std::string& suite, RawTest& test)>;
+  explicit ReportReader(Visit visit) : visit_(std::move(visit)) {}
 
-// Calls visit(suite_name, test_object) for every test of a report or listing.
-template <typename Visit>
-bool ForEachTest(const json& root, Visit visit) {
-  const auto suites = root.find("testsuites");
-  if (!root.is_object() || suites == root.end() || !suites->is_array()) return false;
-  for (const json& suite : *suites) {
-    if (!suite.is_object()) return false;
-    const std::string suite_name = StringField(suite, "name");
-    const auto tests = suite.find("testsuite");
-    if (tests == suite.end() || !tests->is_array()) continue;
-    for (const json& test : *tests) {
-      if (test.is_object()) visit(suite_name, test);
+  /// Whether the document had the shape of a GoogleTest report.
+  bool WellFormed() const { return saw_suites_ && !malformed_; }
+
+  bool null() override { return Scalar(); }
+  bool boolean(bool /*value*/) override { return Scalar(); }
+  bool number_integer(number_integer_t value) override { return Integer(value); }
+  bool number_unsigned(number_unsigned_t value) override {
+    return Integer(static_cast<number_integer_t>(value));
+  }
+  bool number_float(number_float_t /*value*/, const string_t& /*text*/) override {
+    return Scalar();
+  }
+  bool binary(binary_t& /*value*/) override { return Scalar(); }
+
+  bool string(string_t& value) override {
+    const Role role = Current();
+    if (role == Role::kSuite && key_ == "name") {
+      suite_name_ = std::move(value);
+    } else if (role == Role::kTest) {
+      if (std::string* field = TestField()) *field = std::move(value);
+    } else if (role == Role::kFailure && key_ == "failure") {
+      failure_ = std::move(value);
+    } else {
+      return Scalar();
     }
+    return true;
+  }
+
+  bool start_object(std::size_t /*elements*/) override {
+    const Role parent = stack_.empty() ? Role::kNone : Current();
+    Role role = Role::kOther;
+    if (parent == Role::kNone) {
+      role = Role::kRoot;
+    } else if (parent == Role::kSuites) {
+      role = Role::kSuite;
+      suite_name_.clear();
+      suite_tests_.clear();
+    } else if (parent == Role::kTests) {
+      role = Role::kTest;
+      suite_tests_.emplace_back();
+    } else if (parent == Role::kFailures) {
+      role = Role::kFailure;
+      failure_.clear();
+    }
+    stack_.push_back(role);
+    return true;
+  }
+
+  bool end_object() override {
+    const Role role = Current();
+    stack_.pop_back();
+    if (role == Role::kSuite) {
+      for (RawTest& test : suite_tests_) visit_(suite_name_, test);
+      suite_tests_.clear();
+    } else if (role == Role::kFailure) {
+      AddFailure(failure_);
+    }
+    return true;
+  }
+
+  bool start_array(std::size_t /*elements*/) override {
+    const Role parent = stack_.empty() ? Role::kNone : Current();
+    Role role = Role::kOther;
+    if (parent == Role::kNone) {
+      malformed_ = true;  // a report is an object
+    } else if (parent == Role::kRoot && key_ == "testsuites") {
+      role = Role::kSuites;
+      saw_suites_ = true;
+    } else if (parent == Role::kSuite && key_ == "testsuite") {
+      role = Role::kTests;
+    } else if (parent == Role::kTest && key_ == "failures") {
+      role = Role::kFailures;
+    }
+    stack_.push_back(role);
+    return true;
+  }
+
+  bool end_array() override {
+    stack_.pop_back();
+    return true;
+  }
+
+  bool key(string_t& value) override {
+    key_ = std::move(value);
+    return true;
+  }
+
+  bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
+                   const nlohmann::detail::exception& /*error*/) override {
+    return false;
+  }
+
+ private:
+  enum class Role : std::uint8_t {
+    kNone, kRoot, kSuites, kSuite, kTests, kTest, kFailures, kFailure, kOther
+  };
+
+  Role Current() const { return stack_.empty() ? Role::kNone : stack_.back(); }
+
+  // A scalar where an array of objects (or the root object) belongs.
+  bool Scalar() {
+    const Role role = Current();
+    if (role == Role::kNone || role == Role::kSuites) malformed_ = true;
+    if (role == Role::kFailures) AddFailure("");
+    return true;
+  }
+
+  bool Integer(number_integer_t value) {
+    if (Current() == Role::kTest && key_ == "line") {
+      suite_tests_.back().line = static_cast<int>(value);
+      return true;
+    }
+    return Scalar();
+  }
+
+  std::string* TestField() {
+    RawTest& test = suite_tests_.back();
+    if (key_ == "name") return &test.name;
+    if (key_ == "file") return &test.file;
+    if (key_ == "type_param") return &test.type_param;
+    if (key_ == "value_param") return &test.value_param;
+    if (key_ == "status") return &test.status;
+    if (key_ == "result") return &test.result;
+    if (key_ == "time") return &test.time;
+    return nullptr;
+  }
+
+  void AddFailure(const std::string& text) {
+    RawTest& test = suite_tests_.back();
+    if (test.failures++ > 0) test.failure_message += "\n\n";
+    test.failure_message += text;
+  }
+
+  Visit visit_;
+  std::vector<Role> stack_;
+  std::string key_;
+  std::string suite_name_;
+  std::vector<RawTest> suite_tests_;
+  std::string failure_;
+  bool saw_suites_ = false;
+  bool malformed_ = false;
+};
+
+// Calls visit(suite_name, test) for every test of a report or listing.
+Expected<bool> ForEachTest(std::string_view text, std::string_view source, std::string_view what,
+                           const ReportReader::Visit& visit) {
+  ReportReader reader(visit);
+  if (!json::sax_parse(text, &reader)) {
+    return Error{std::string(source) + ": GoogleTest's JSON " + std::string(what) +
+                 " is not valid JSON"};
+  }
+  if (!reader.WellFormed()) {
+    return Error{std::string(source) + ": not a GoogleTest JSON " + std::string(what) +
+                 " (no testsuites)"};
   }
   return true;
-}
-
-Expected<json> Parse(std::string_view text, std::string_view source) {
-  json root = json::parse(text, nullptr, false);
-  if (root.is_discarded()) {
-    return Error{std::string(source) + ": GoogleTest's JSON report is not valid JSON"};
-  }
-  return root;
 }
 
 }  // namespace
 
 Expected<std::map<std::string, ReportedTest>> ParseRunReport(std::string_view text,
                                                              std::string_view source) {
-  Expected<json> root = Parse(text, source);
-  if (!root) return root.error();
   std::map<std::string, ReportedTest> tests;
-  const bool ok = ForEachTest(*root, [&](const std::string& suite, const json& test) {
-    ReportedTest reported;
-    reported.seconds = ParseSeconds(StringField(test, "time"));
-    const std::string result = StringField(test, "result");
-    if (StringField(test, "status") == "NOTRUN" || result == "SUPPRESSED") {
-      reported.result = ReportedTest::Result::kNotRun;
-    } else if (result == "SKIPPED") {
-      reported.result = ReportedTest::Result::kSkipped;
-    } else {
-      reported.result = ReportedTest::Result::kPassed;
-      const auto failures = test.find("failures");
-      if (failures != test.end() && failures->is_array() && !failures->empty()) {
-        reported.result = ReportedTest::Result::kFailed;
-        for (const json& failure : *failures) {
-          if (!reported.failure_message.empty()) reported.failure_message += "\n\n";
-          if (failure.is_object()) reported.failure_message += StringField(failure, "failure");
+  const Expected<bool> read =
+      ForEachTest(text, source, "report", [&](const std::string& suite, RawTest& test) {
+        ReportedTest reported;
+        // GoogleTest writes times as strings like "0.126s".
+        reported.seconds = std::strtod(test.time.c_str(), nullptr);
+        if (test.status == "NOTRUN" || test.result == "SUPPRESSED") {
+          reported.result = ReportedTest::Result::kNotRun;
+        } else if (test.result == "SKIPPED") {
+          reported.result = ReportedTest::Result::kSkipped;
+        } else if (test.failures > 0) {
+          reported.result = ReportedTest::Result::kFailed;
+          reported.failure_message = std::move(test.failure_message);
+        } else {
+          reported.result = ReportedTest::Result::kPassed;
         }
-      }
-    }
-    tests[suite + "." + StringField(test, "name")] = std::move(reported);
-  });
-  if (!ok) return Error{std::string(source) + ": not a GoogleTest JSON report (no testsuites)"};
+        tests[suite + "." + test.name] = std::move(reported);
+      });
+  if (!read) return read.error();
   return tests;
 }
 
 Expected<std::vector<ListedTest>> ParseListing(std::string_view text, std::string_view source) {
-  Expected<json> root = Parse(text, source);
-  if (!root) return root.error();
   std::vector<ListedTest> tests;
-  const bool ok = ForEachTest(*root, [&](const std::string& suite, const json& test) {
-    ListedTest listed{suite, StringField(test, "name"), StringField(test, "file"), 0,
-                      StringField(test, "type_param"), StringField(test, "value_param")};
-    const auto line = test.find("line");
-    if (line != test.end() && line->is_number_integer()) listed.line = line->get<int>();
-    tests.push_back(std::move(listed));
-  });
-  if (!ok) return Error{std::string(source) + ": not a GoogleTest JSON listing (no testsuites)"};
+  const Expected<bool> read =
+      ForEachTest(text, source, "listing", [&](const std::string& suite, RawTest& test) {
+        tests.push_back({suite, std::move(test.name), std::move(test.file), test.line,
+                         std::move(test.type_param), std::move(test.value_param)});
+      });
+  if (!read) return read.error();
   return tests;
 }
 

@@ -34,6 +34,34 @@ TEST(ParseRunReport, RejectsBrokenAndForeignJsonNamingTheSource) {
   EXPECT_FALSE(ParseRunReport("[]", "bin/x"));
 }
 
+TEST(ParseRunReport, AFailureWithoutTextIsStillAFailure) {
+  const auto report = ParseRunReport(
+      R"({"testsuites": [{"name": "A", "testsuite": [
+          {"name": "F", "result": "COMPLETED", "time": "0s", "failures": [{"type": ""}]}]}]})",
+      "t");
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->at("A.F").result, ReportedTest::Result::kFailed);
+}
+
+TEST(ParseRunReport, SuiteNameMayFollowItsTestsAndUnknownFieldsAreSkipped) {
+  const auto report = ParseRunReport(
+      R"({"testsuites": [{"testsuite": [
+          {"name": "T", "extra": {"name": "not this", "list": [1, {"x": null}]},
+           "result": "COMPLETED", "time": "1.5s"}], "name": "Late"}], "name": "AllTests"})",
+      "t");
+  ASSERT_TRUE(report) << report.error().message;
+  ASSERT_EQ(report->count("Late.T"), 1u);
+  EXPECT_EQ(report->at("Late.T").result, ReportedTest::Result::kPassed);
+  EXPECT_DOUBLE_EQ(report->at("Late.T").seconds, 1.5);
+}
+
+TEST(ParseRunReport, RejectsReportsOfTheWrongShape) {
+  EXPECT_FALSE(ParseRunReport(R"({"testsuites": {"name": "A"}})", "t"));
+  EXPECT_FALSE(ParseRunReport(R"({"testsuites": [1]})", "t"));
+  EXPECT_FALSE(ParseRunReport("3", "t"));
+  EXPECT_FALSE(ParseRunReport(R"({"testsuites": []} trailing)", "t"));
+}
+
 TEST(ParseListing, ReadsFileAndLineInOrderWithEscapedSlashes) {
   const auto listing = ParseListing(
       R"({"testsuites": [{"name": "P/T", "testsuite": [
