@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -16,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gtest_filter.h"
+#include "read_file.h"
 #include "shard.h"
 
 namespace xdist::run {
@@ -80,12 +80,6 @@ void Apply(TestCase& test, const MarkerRecord& marker) {
   }
 }
 
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 std::string Tail(const std::string& text, std::size_t lines) {
   std::size_t at = text.size();
   while (lines-- > 0 && at > 0) {
@@ -94,6 +88,9 @@ std::string Tail(const std::string& text, std::size_t lines) {
   }
   return text.substr(at == text.size() ? at : at + 1);
 }
+
+// Version 2: the listing follows a header line instead of being a string in it.
+constexpr int kListingCacheVersion = 2;
 
 // A listing and marker file kept from an earlier run of an unchanged binary.
 struct CachedListing {
@@ -120,19 +117,25 @@ class ListingCache {
     path_ = dir_ + "/" + name;
   }
 
+  // The file is a one-line JSON header (format, version, key, identity, markers) followed by
+  // GoogleTest's listing as it wrote it, so that the listing is parsed once, not unescaped
+  // out of a string first.
   std::optional<CachedListing> Load() const {
     if (path_.empty()) return std::nullopt;
-    const std::optional<std::string> text = ReadFile(path_);
+    std::optional<std::string> text = ReadFile(path_);
     if (!text) return std::nullopt;
-    const nlohmann::json entry = nlohmann::json::parse(*text, nullptr, false);
-    if (entry.is_discarded() || !entry.is_object() ||
-        entry.value("format", "") != "xdist-run-listing" || entry.value("version", 0) != 1 ||
-        entry.value("key", "") != key_ || entry.value("identity", nlohmann::json()) != identity_ ||
-        !entry.contains("listing") || !entry["listing"].is_string() ||
-        !entry.contains("markers") || !entry["markers"].is_string()) {
+    const std::size_t end_of_header = text->find('\n');
+    if (end_of_header == std::string::npos) return std::nullopt;
+    const nlohmann::json header =
+        nlohmann::json::parse(std::string_view(*text).substr(0, end_of_header), nullptr, false);
+    if (header.is_discarded() || !header.is_object() ||
+        header.value("format", "") != "xdist-run-listing" ||
+        header.value("version", 0) != kListingCacheVersion || header.value("key", "") != key_ ||
+        header.value("identity", nlohmann::json()) != identity_ || !header.contains("markers") ||
+        !header["markers"].is_string()) {
       return std::nullopt;
     }
-    return CachedListing{entry["listing"].get<std::string>(), entry["markers"].get<std::string>()};
+    return CachedListing{text->substr(end_of_header + 1), header["markers"].get<std::string>()};
   }
 
   // Best effort: a listing that cannot be stored is listed again next time.
@@ -140,13 +143,16 @@ class ListingCache {
     if (path_.empty()) return;
     std::error_code error;
     std::filesystem::create_directories(dir_, error);
-    const nlohmann::json entry = {{"format", "xdist-run-listing"}, {"version", 1},
-                                  {"key", key_},  {"identity", identity_},
-                                  {"listing", listing.listing}, {"markers", listing.markers}};
+    const nlohmann::json header = {{"format", "xdist-run-listing"},
+                                   {"version", kListingCacheVersion},
+                                   {"key", key_},
+                                   {"identity", identity_},
+                                   {"markers", listing.markers}};
     const std::string temporary = path_ + ".tmp." + std::to_string(::getpid());
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out << entry.dump();
+      out << header.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n'
+          << listing.listing;
       if (!out) return;
     }
     if (std::rename(temporary.c_str(), path_.c_str()) != 0) std::remove(temporary.c_str());

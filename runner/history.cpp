@@ -5,25 +5,21 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include <nlohmann/json.hpp>
+
+#include "read_file.h"
 
 namespace xdist::run {
 
 namespace {
 
 constexpr std::string_view kFormat = "xdist-run-durations";
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 }  // namespace
 
@@ -34,39 +30,130 @@ std::string DurationHistory::Key(std::string_view binary_path, std::string_view 
   return std::string(file) + "::" + std::string(full_name);
 }
 
+namespace {
+
+// Reads the history as a stream of events: every run reads it once and merges into it once,
+// and with thousands of tests a document tree cost more than the rest of the run's own work.
+class HistoryReader final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  explicit HistoryReader(std::map<std::string, HistoryEntry>& entries) : entries_(entries) {}
+
+  bool saw_format = false;
+  bool saw_version = false;
+  bool saw_tests = false;
+  bool root_is_object = false;
+
+  bool null() override { return Value(); }
+  bool boolean(bool value) override {
+    if (depth_ == 3 && key_ == "failed") entry_.failed = value;
+    return Value();
+  }
+  bool number_integer(number_integer_t value) override {
+    if (depth_ == 1 && key_ == "version") saw_version = value == DurationHistory::kVersion;
+    return Number(static_cast<double>(value));
+  }
+  bool number_unsigned(number_unsigned_t value) override {
+    if (depth_ == 1 && key_ == "version") saw_version = value == DurationHistory::kVersion;
+    return Number(static_cast<double>(value));
+  }
+  bool number_float(number_float_t value, const string_t& /*text*/) override {
+    return Number(value);
+  }
+  bool string(string_t& value) override {
+    if (depth_ == 1 && key_ == "format") saw_format = value == kFormat;
+    return Value();
+  }
+  bool binary(binary_t& /*value*/) override { return Value(); }
+  bool start_object(std::size_t /*elements*/) override {
+    if (depth_ == 0) root_is_object = true;
+    if (depth_ == 1 && key_ == "tests") {
+      saw_tests = true;
+      in_tests_ = true;
+    }
+    if (depth_ == 2 && in_tests_) {
+      entry_key_ = key_;
+      entry_ = {};
+      has_seconds_ = false;
+    }
+    ++depth_;
+    return true;
+  }
+  bool end_object() override {
+    --depth_;
+    if (depth_ == 2 && in_tests_ && has_seconds_) entries_[entry_key_] = entry_;
+    if (depth_ == 1) in_tests_ = false;
+    return true;
+  }
+  bool start_array(std::size_t /*elements*/) override {
+    ++depth_;
+    return true;
+  }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool key(string_t& value) override {
+    key_ = std::move(value);
+    return true;
+  }
+  bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
+                   const nlohmann::detail::exception& /*error*/) override {
+    return false;
+  }
+
+ private:
+  bool Value() { return true; }
+  bool Number(double value) {
+    if (depth_ == 3 && in_tests_ && key_ == "seconds" && value >= 0) {
+      entry_.seconds = value;
+      has_seconds_ = true;
+    }
+    return true;
+  }
+
+  std::map<std::string, HistoryEntry>& entries_;
+  int depth_ = 0;
+  bool in_tests_ = false;
+  std::string key_;
+  std::string entry_key_;
+  HistoryEntry entry_;
+  bool has_seconds_ = false;
+};
+
+}  // namespace
+
 Expected<DurationHistory> DurationHistory::Parse(std::string_view text, std::string_view source) {
-  const nlohmann::json root = nlohmann::json::parse(text, nullptr, false);
-  if (root.is_discarded() || !root.is_object()) {
+  DurationHistory history;
+  HistoryReader reader(history.entries_);
+  if (!nlohmann::json::sax_parse(text, &reader) || !reader.root_is_object) {
     return Error{std::string(source) + ": not valid JSON"};
   }
-  if (root.value("format", "") != kFormat) {
-    return Error{std::string(source) + ": not an xdist-run duration history"};
-  }
-  const auto version = root.find("version");
-  if (version == root.end() || !version->is_number_integer() || version->get<int>() != kVersion) {
+  if (!reader.saw_format) return Error{std::string(source) + ": not an xdist-run duration history"};
+  if (!reader.saw_version) {
     return Error{std::string(source) + ": duration history of another version"};
   }
-  const auto tests = root.find("tests");
-  if (tests == root.end() || !tests->is_object()) {
-    return Error{std::string(source) + ": duration history without tests"};
-  }
-  DurationHistory history;
-  for (const auto& [key, value] : tests->items()) {
-    if (!value.is_object()) continue;
-    const auto seconds = value.find("seconds");
-    if (seconds == value.end() || !seconds->is_number() || seconds->get<double>() < 0) continue;
-    history.entries_[key] = {seconds->get<double>(), value.value("failed", false)};
-  }
+  if (!reader.saw_tests) return Error{std::string(source) + ": duration history without tests"};
   return history;
 }
 
 std::string DurationHistory::Serialize() const {
-  nlohmann::json tests = nlohmann::json::object();
+  // One test per line, so that the file stays readable and diffs well.
+  std::string out = "{\n \"format\": \"" + std::string(kFormat) + "\",\n \"version\": " +
+                    std::to_string(kVersion) + ",\n \"tests\": {";
+  bool first = true;
+  char number[32];
   for (const auto& [key, entry] : entries_) {
-    tests[key] = {{"seconds", entry.seconds}, {"failed", entry.failed}};
+    out += first ? "\n  " : ",\n  ";
+    first = false;
+    // Test names are UTF-8 only by convention; invalid bytes must not make the file invalid.
+    out += nlohmann::json(key).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out += ": {\"seconds\": ";
+    const auto [end, error] = std::to_chars(number, number + sizeof number, entry.seconds);
+    out.append(number, error == std::errc() ? end : number);
+    out += entry.failed ? ", \"failed\": true}" : ", \"failed\": false}";
   }
-  const nlohmann::json root = {{"format", kFormat}, {"version", kVersion}, {"tests", tests}};
-  return root.dump(1) + "\n";
+  out += "\n }\n}\n";
+  return out;
 }
 
 DurationHistory DurationHistory::Load(const std::string& dir, std::vector<std::string>& warnings) {

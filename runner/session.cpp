@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <utility>
 
 #include "gtest_report.h"
+#include "read_file.h"
 
 namespace xdist::run {
 
@@ -27,11 +26,8 @@ constexpr Duration kMachineLockRetry = std::chrono::milliseconds(50);
 constexpr std::size_t kKeptPassingOutput = std::size_t{16} * 1024;
 
 std::optional<std::string> ReadAndRemove(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  in.close();
-  std::remove(path.c_str());
+  std::optional<std::string> text = ReadFile(path);
+  if (text) std::remove(path.c_str());
   return text;
 }
 

@@ -26,11 +26,36 @@ TEST(DurationHistory, SerializeAndParseRoundTrip) {
   EXPECT_EQ(parsed->Entries(), history.Entries());
 }
 
+TEST(DurationHistory, NamesWithQuotesControlsAndInvalidUtf8KeepTheFileValid) {
+  DurationHistory history;
+  history.Record("b::A.\"quoted\"\\\n", {0.000012, false});
+  history.Record("b::A.\xff\xfe", {3e-7, false});
+  const auto parsed = DurationHistory::Parse(history.Serialize(), "f");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->Find("b::A.\"quoted\"\\\n"), (HistoryEntry{0.000012, false}));
+  EXPECT_EQ(parsed->Entries().size(), 2u);
+}
+
+TEST(DurationHistory, EntriesWithoutAValidDurationAreSkipped) {
+  const auto parsed = DurationHistory::Parse(
+      R"({"format": "xdist-run-durations", "version": 1, "tests": {
+          "b::A.ok": {"seconds": 0.5, "failed": true},
+          "b::A.negative": {"seconds": -1},
+          "b::A.text": {"seconds": "1"},
+          "b::A.none": {"failed": false}}})",
+      "f");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->Entries().size(), 1u);
+  EXPECT_EQ(parsed->Find("b::A.ok"), (HistoryEntry{0.5, true}));
+}
+
 TEST(DurationHistory, RejectsCorruptForeignAndOtherVersions) {
   EXPECT_FALSE(DurationHistory::Parse("{not json", "f"));
   EXPECT_FALSE(DurationHistory::Parse(R"({"format": "something-else", "version": 1, "tests": {}})", "f"));
   EXPECT_FALSE(DurationHistory::Parse(R"({"format": "xdist-run-durations", "version": 99, "tests": {}})", "f"));
   EXPECT_FALSE(DurationHistory::Parse("[1, 2]", "f"));
+  EXPECT_FALSE(DurationHistory::Parse(R"({"format": "xdist-run-durations", "version": 1.0, "tests": {}})", "f"));
+  EXPECT_FALSE(DurationHistory::Parse(R"({"format": "xdist-run-durations", "version": 1})", "f"));
 }
 
 TEST(DurationHistory, CorruptFileIsAWarningAndAnEmptyHistory) {

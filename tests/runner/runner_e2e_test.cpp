@@ -336,6 +336,14 @@ TEST_F(RunnerE2E, ListingIsReusedUntilTheBinaryChanges) {
   EXPECT_TRUE(Contains(relisted.output, "RunnerE2E.ListingIsReusedUntilTheBinaryChanges"))
       << relisted.output;
   EXPECT_FALSE(Contains(relisted.output, "Fake.Cached"));
+  // A cache file that cannot be read is listed again, silently.
+  for (const auto& entry : std::filesystem::directory_iterator(cache_ + "/listings")) {
+    std::ofstream(entry.path()) << "{\"format\": \"xdist-run-listing\"}\n{broken";
+  }
+  const RunResult after_corruption = Run({"--collect-only", binary});
+  EXPECT_EQ(after_corruption.exit_code, 0) << after_corruption.output;
+  EXPECT_TRUE(Contains(after_corruption.output, "RunnerE2E.ListingIsReusedUntilTheBinaryChanges"))
+      << after_corruption.output;
 }
 
 TEST_F(RunnerE2E, RerunThatPassesIsReportedAsFlaky) {
