@@ -89,7 +89,7 @@ constexpr std::size_t kDrainBudget = 16 << 20;
 // GoogleTest flushes a line when each test starts and ends; waking up for every line of
 // every worker would cost the runner more CPU than short tests take. After a read, the
 // pipes are looked at again only after this pause (exits still wake the runner at once).
-constexpr Duration kOutputPause = std::chrono::milliseconds(20);
+constexpr Duration kOutputPause = std::chrono::milliseconds(50);
 // A read this big means a child writes faster than the pause allows: it is read at once.
 constexpr std::size_t kFloodRead = 64 << 10;
 // The pipe holds this much while the runner pauses, so a chatty test rarely blocks.

@@ -19,7 +19,7 @@ namespace xdist::run {
 /// A process's exit is taken from waitpid(), not from the end of its output, so a
 /// grandchild that keeps the pipe open cannot hold the runner; whatever is left in the
 /// process group when the child exits is killed. Output is read in bursts, at most every
-/// 20 ms (a child writing faster is read at once): GoogleTest flushes two lines per test, and
+/// 50 ms (a child writing faster is read at once): GoogleTest flushes two lines per test, and
 /// a wake-up per line would make the runner busier than short tests. Exits are seen at
 /// once. Only one PosixLauncher may exist at a time.
 class PosixLauncher final : public Launcher {
