@@ -72,7 +72,7 @@ class Tracer {
           return;
         }
         if (auto sink = policy_.ArgumentSink(construct, constructor, *index)) {
-          AddHit(*sink, construct, path, concatenated);
+          AddHit(*sink, construct, current, path, concatenated);
           return;
         }
         if (policy_.IsCarrier(constructor->getParent())) {
@@ -108,7 +108,7 @@ class Tracer {
           return;
         }
         if (auto sink = policy_.ArgumentSink(call, callee, *index)) {
-          AddHit(*sink, call, path, concatenated);
+          AddHit(*sink, call, current, path, concatenated);
           return;
         }
         FollowParameter(callee, *index, path, concatenated, depth);
@@ -119,6 +119,15 @@ class Tracer {
           FollowAssignment(binary->getLHS(), binary->getRHS() == current, binary, path,
                            concatenated, depth);
           return;
+        }
+        // kBasePort + 1 reaches the sink as a port too, but the sum is not the literal: a
+        // rewrite of the literal alone would not keep the two apart, so it counts as data.
+        if (binary->isAdditiveOp() && policy_.FollowsOffsets() &&
+            binary->getType()->isIntegerType()) {
+          result.data_use = true;
+          offset_ = true;
+          current = binary;
+          continue;
         }
         result.data_use = true;
         return;
@@ -137,9 +146,9 @@ class Tracer {
  private:
   static constexpr int kMaxDepth = 8;
 
-  void AddHit(const std::string& sink, const Expr* at, const std::vector<Use>& path,
-              bool concatenated) {
-    result.hits.push_back({sink, at, path, concatenated});
+  void AddHit(const std::string& sink, const Expr* at, const Expr* value,
+              const std::vector<Use>& path, bool concatenated) {
+    result.hits.push_back({sink, at, path, concatenated, offset_ ? value : nullptr});
   }
 
   void FollowOperator(const CXXOperatorCallExpr* op, const Expr* current,
@@ -183,7 +192,7 @@ class Tracer {
     const Expr* stripped = IgnoreWrappers(target);
     if (const auto* member = dyn_cast<MemberExpr>(stripped)) {
       if (auto sink = policy_.MemberSink(member->getMemberDecl())) {
-        AddHit(*sink, assignment, path, concatenated);
+        AddHit(*sink, assignment, assignment, path, concatenated);
         return;
       }
       FollowDeclaration(member->getMemberDecl(), path, concatenated, depth);
@@ -202,11 +211,14 @@ class Tracer {
       if (variable->hasGlobalStorage()) result.static_storage = true;
     }
     if (!visited_.insert(declaration->getCanonicalDecl()).second) return;
+    const bool offset = offset_;
     for (const Use& use : model_.UsesOf(declaration)) {
       std::vector<Use> extended = path;
       extended.push_back(use);
+      offset_ = offset;  // each use is a path of its own
       Follow(use.expression, use.function, std::move(extended), concatenated, depth + 1);
     }
+    offset_ = offset;
   }
 
   void FollowParameter(const FunctionDecl* callee, unsigned index, const std::vector<Use>& path,
@@ -223,16 +235,20 @@ class Tracer {
   void FollowReturn(const FunctionDecl* function, const std::vector<Use>& path,
                     bool concatenated, int depth) {
     if (function == nullptr || !visited_.insert(function->getCanonicalDecl()).second) return;
+    const bool offset = offset_;
     for (const Use& call : model_.CallsTo(function)) {
       std::vector<Use> extended = path;
       extended.push_back(call);
+      offset_ = offset;
       Follow(call.expression, call.function, std::move(extended), concatenated, depth + 1);
     }
+    offset_ = offset;
   }
 
   const TestModel& model_;
   const SinkPolicy& policy_;
   llvm::SmallPtrSet<const Decl*, 16> visited_;
+  bool offset_ = false;  ///< The current path went through an offset.
 };
 
 bool ContainsCallImpl(const Stmt* statement,

@@ -42,6 +42,8 @@ class SinkPolicy {
   virtual bool MakesUnique(const clang::Expr* other) const = 0;
   /// True when a class carries the value unchanged (std::string, path, string_view).
   virtual bool IsCarrier(const clang::CXXRecordDecl* record) const = 0;
+  /// True when the value offset by another (`kBasePort + 1`) still counts as the value.
+  virtual bool FollowsOffsets() const { return false; }
 };
 
 /// One way the value reaches a sink.
@@ -50,12 +52,14 @@ struct SinkHit {
   const clang::Expr* at = nullptr;     ///< The consuming call or assignment.
   std::vector<Use> path;               ///< Expressions the value passed, first to last.
   bool concatenated = false;           ///< Something was appended to the value.
+  /// What reached the sink when the value was offset on the way (`kBasePort + 1`).
+  const clang::Expr* offset_value = nullptr;
 };
 
 /// Everything the value reaches.
 struct FlowResult {
   std::vector<SinkHit> hits;
-  bool data_use = false;        ///< Some path ends in a use that is not a sink.
+  bool data_use = false;        ///< Some path ends in a use that is not a sink, or offsets it.
   bool made_unique = false;     ///< Combined with a per-process/per-test part.
   bool static_storage = false;  ///< Stored in a variable with static storage duration.
 };

@@ -1,6 +1,8 @@
 #include "checks/FixedPortCheck.h"
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "ValueFlow.h"
@@ -104,8 +106,14 @@ bool FormatsAddress(const FunctionDecl* callee) {
 
 class PortPolicy : public SinkPolicy {
  public:
-  PortPolicy(const TestModel& model, const llvm::Regex& parameter_pattern, bool address_strings)
-      : model_(model), parameter_pattern_(parameter_pattern), address_strings_(address_strings) {}
+  PortPolicy(const TestModel& model, const llvm::Regex& parameter_pattern, bool address_strings,
+             bool follows_offsets = false)
+      : model_(model),
+        parameter_pattern_(parameter_pattern),
+        address_strings_(address_strings),
+        follows_offsets_(follows_offsets) {}
+
+  bool FollowsOffsets() const override { return follows_offsets_; }
 
   std::optional<std::string> ArgumentSink(const Expr* call, const FunctionDecl* callee,
                                           unsigned index) const override {
@@ -201,7 +209,50 @@ class PortPolicy : public SinkPolicy {
   const TestModel& model_;
   const llvm::Regex& parameter_pattern_;
   const bool address_strings_;
+  const bool follows_offsets_;
 };
+
+// Below this a number is more likely an offset (kBasePort + 1) than a port of its own:
+// ports under 1024 need privileges that tests do not have.
+constexpr unsigned kLowestOffsetBase = 1024;
+
+bool Contains(const Stmt* tree, const Stmt* node) {
+  if (tree == node) return true;
+  for (const Stmt* child : tree->children()) {
+    if (child != nullptr && Contains(child, node)) return true;
+  }
+  return false;
+}
+
+// The value of `expression` when `carrier` in it is `base` and every offset added to it is a
+// constant: base + 1, 1 + base, (base + 2) - 1. Nothing for base + i.
+std::optional<std::int64_t> OffsetValue(const ASTContext& context, const Expr* expression,
+                                        const Expr* carrier, std::int64_t base) {
+  const Expr* stripped = expression->IgnoreParenImpCasts();
+  if (stripped == carrier->IgnoreParenImpCasts()) return base;
+  const auto* binary = dyn_cast<BinaryOperator>(stripped);
+  if (binary == nullptr || !binary->isAdditiveOp()) return std::nullopt;
+  const bool in_left = Contains(binary->getLHS(), carrier);
+  if (in_left == Contains(binary->getRHS(), carrier)) return std::nullopt;
+  const Expr* offset = in_left ? binary->getRHS() : binary->getLHS();
+  Expr::EvalResult constant;
+  if (offset->isValueDependent() || !offset->EvaluateAsInt(constant, context)) return std::nullopt;
+  const std::optional<std::int64_t> value =
+      OffsetValue(context, in_left ? binary->getLHS() : binary->getRHS(), carrier, base);
+  if (!value) return std::nullopt;
+  const std::int64_t amount = constant.Val.getInt().getExtValue();
+  if (binary->getOpcode() == BO_Add) return *value + amount;
+  return in_left ? std::optional<std::int64_t>(*value - amount) : std::nullopt;
+}
+
+// The port a hit uses: the literal's, or the literal plus a constant offset (kBasePort + 1).
+unsigned HitPort(const ASTContext& context, const SinkHit& hit, unsigned literal_port) {
+  if (hit.offset_value == nullptr || hit.path.empty()) return literal_port;
+  const std::optional<std::int64_t> port =
+      OffsetValue(context, hit.offset_value, hit.path.back().expression, literal_port);
+  if (!port || *port <= 0 || *port > 65535) return literal_port;
+  return static_cast<unsigned>(*port);
+}
 
 // One fixed port found in the code.
 struct PortSite {
@@ -258,6 +309,7 @@ std::vector<PlannedFinding> FixedPortCheck::Analyze(const TestModel& model) {
   const SourceManager& sources = context.getSourceManager();
   const llvm::Regex pattern(parameter_pattern_);
   const PortPolicy numbers(model, pattern, /*address_strings=*/false);
+  const PortPolicy bases(model, pattern, /*address_strings=*/false, /*follows_offsets=*/true);
   const PortPolicy addresses(model, pattern, /*address_strings=*/true);
 
   std::vector<PortSite> sites;
@@ -272,7 +324,8 @@ std::vector<PlannedFinding> FixedPortCheck::Analyze(const TestModel& model) {
         sources.isInSystemHeader(sources.getSpellingLoc(literal->getBeginLoc()))) {
       continue;
     }
-    FlowResult flow = TraceValue(model, numbers, literal, use.function);
+    FlowResult flow =
+        TraceValue(model, port >= kLowestOffsetBase ? bases : numbers, literal, use.function);
     if (!flow.hits.empty()) sites.push_back({literal, use.function, port, false, std::move(flow)});
   }
   for (const Use& use : model.StringLiterals()) {
@@ -364,24 +417,26 @@ std::vector<PlannedFinding> FixedPortCheck::Analyze(const TestModel& model) {
 
   std::vector<PlannedFinding> findings;
   for (const PortSite& site : sites) {
-    std::set<const TestCase*> reported;
+    // Once per test and port: one literal may reach a test as several ports (port, port + 1).
+    std::set<std::pair<const TestCase*, unsigned>> reported;
     for (const SinkHit& hit : site.flow.hits) {
+      const unsigned port = HitPort(context, hit, site.port);
       // Attribute the hit to the tests owning the first step that runs in test code.
       for (const Use& step : hit.path) {
         const std::vector<const TestCase*> owners = model.OwnersOf(step.function);
         if (owners.empty()) continue;
         for (const TestCase* test : owners) {
-          if (!reported.insert(test).second) continue;
+          if (!reported.insert({test, port}).second) continue;
           PlannedFinding finding;
           finding.location = step.expression->getBeginLoc();
           finding.test = test;
           finding.scope = Scope::kCrossProcess;
-          finding.resource_key = "port:" + std::to_string(site.port);
+          finding.resource_key = "port:" + std::to_string(port);
           finding.resource = finding.resource_key;
           const std::string what =
-              site.address ? "fixed port " + std::to_string(site.port) + " in address '" +
+              site.address ? "fixed port " + std::to_string(port) + " in address '" +
                                  cast<StringLiteral>(site.literal)->getString().str() + "'"
-                           : "fixed port " + std::to_string(site.port);
+                           : "fixed port " + std::to_string(port);
           finding.message = "test '" + test->DisplayName() + "' uses " + what + " (passed to " +
                             hit.sink + "); tests running in parallel collide on it";
           finding.marker = MarkerStatement("XDIST_RESOURCE_LOCK", finding.resource_key);
