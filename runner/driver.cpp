@@ -216,6 +216,25 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
       temp_base.empty() ? "/tmp" : temp_base, run_uid, workers);
   if (!space) return fail(space.error().message);
 
+  // The sandboxes' layout: with `auto`, a level this layout rules out is left out too.
+  SandboxOptions sandbox_options;
+  if (isolation.Any()) {
+    std::error_code cwd_error;
+    sandbox_options.levels = isolation;
+    sandbox_options.run_dir = space->Root();
+    sandbox_options.cwd = std::filesystem::current_path(cwd_error);
+    for (const Binary& binary : binaries) sandbox_options.visible_paths.emplace_back(binary.path);
+    sandbox_options.keep = options.keep_tmp;
+    if (options.isolation->automatic) {
+      std::vector<std::string> layout_warnings;
+      isolation = LeaveOutImpossibleLevels(sandbox_options, layout_warnings);
+      sandbox_options.levels = isolation;
+      for (const std::string& warning : layout_warnings) {
+        std::fprintf(err, "xdist-run: warning: %s\n", warning.c_str());
+      }
+    }
+  }
+
   SteadyClock clock;
   const TimePoint run_start = clock.Now();
   PosixLauncher launcher;
@@ -380,13 +399,6 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
   // One sandbox per worker slot, entered by each of its test processes.
   std::vector<std::unique_ptr<WorkerSandbox>> sandboxes;
   if (isolation.Any()) {
-    std::error_code cwd_error;
-    SandboxOptions sandbox_options;
-    sandbox_options.levels = isolation;
-    sandbox_options.run_dir = space->Root();
-    sandbox_options.cwd = std::filesystem::current_path(cwd_error);
-    for (const Binary& binary : binaries) sandbox_options.visible_paths.emplace_back(binary.path);
-    sandbox_options.keep = options.keep_tmp;
     for (int slot = 0; slot < workers; ++slot) {
       sandbox_options.slot = slot;
       Expected<std::unique_ptr<WorkerSandbox>> sandbox = WorkerSandbox::Create(sandbox_options);

@@ -255,25 +255,23 @@ const ChildSetup& WorkerSandbox::Setup(bool needs_network) const {
   return needs_network ? *on_host_network_ : *isolated_;
 }
 
-Expected<std::unique_ptr<WorkerSandbox>> WorkerSandbox::Create(
-    const SandboxOptions& options) {
-  const IsolationLevels& levels = options.levels;
-  if (!levels.Any()) return Error{"no isolation level requested"};
+namespace {
+
+// The layout as the plan sees it: canonical paths, and the directories `tmp` masks.
+Expected<PlanInput> MakePlanInput(const SandboxOptions& options) {
   PlanInput input;
-  input.levels = levels;
+  input.levels = options.levels;
   input.uid = ::geteuid();
   input.gid = ::getegid();
   input.keep = options.keep;
   std::error_code error;
   input.run_dir = fs::canonical(options.run_dir, error);
   if (error) {
-    return Error{"the run directory " + options.run_dir.string() + ": " +
-                        error.message()};
+    return Error{"the run directory " + options.run_dir.string() + ": " + error.message()};
   }
   input.cwd = fs::canonical(options.cwd, error);
   if (error) {
-    return Error{"the working directory " + options.cwd.string() + ": " +
-                        error.message()};
+    return Error{"the working directory " + options.cwd.string() + ": " + error.message()};
   }
   for (const fs::path& path : options.visible_paths) {
     fs::path resolved = fs::canonical(path, error);
@@ -290,6 +288,39 @@ Expected<std::unique_ptr<WorkerSandbox>> WorkerSandbox::Create(
     if (!seen) input.tmp_targets.emplace_back(std::move(resolved), name);
   }
   input.private_dir = input.run_dir / ("sandbox-gw" + std::to_string(options.slot));
+  return input;
+}
+
+}  // namespace
+
+IsolationLevels LeaveOutImpossibleLevels(const SandboxOptions& options,
+                                         std::vector<std::string>& warnings) {
+  IsolationLevels levels = options.levels;
+  const Expected<PlanInput> input = MakePlanInput(options);
+  if (!input) return levels;  // Create() reports it
+  if (levels.cwd) {
+    if (const std::string problem = CwdLayoutProblem(*input); !problem.empty()) {
+      warnings.push_back("--isolate " + problem + "; running without cwd isolation");
+      levels.cwd = false;
+    }
+  }
+  if (levels.tmp) {
+    if (const std::string problem = TmpLayoutProblem(*input); !problem.empty()) {
+      warnings.push_back("--isolate " + problem + "; running without tmp isolation");
+      levels.tmp = false;
+    }
+  }
+  return levels;
+}
+
+Expected<std::unique_ptr<WorkerSandbox>> WorkerSandbox::Create(
+    const SandboxOptions& options) {
+  const IsolationLevels& levels = options.levels;
+  if (!levels.Any()) return Error{"no isolation level requested"};
+  Expected<PlanInput> made = MakePlanInput(options);
+  if (!made) return made.error();
+  const PlanInput& input = *made;
+  std::error_code error;
   Expected<HolderPlan> plan = BuildHolderPlan(input);
   if (!plan) return Error{"--isolate " + plan.error().message};
 

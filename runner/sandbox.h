@@ -87,6 +87,11 @@ struct SandboxOptions {
   bool keep = false;
 };
 
+/// `options.levels` without the levels this layout rules out (the working directory is `/`
+/// or `/tmp` itself, ...), with a warning for each: what `--isolate auto` runs with.
+IsolationLevels LeaveOutImpossibleLevels(const SandboxOptions& options,
+                                         std::vector<std::string>& warnings);
+
 /// The namespaces of one worker slot. Create() forks a short-lived holder process
 /// that unshares the namespaces (and, when not root, a user namespace mapping the
 /// user's own uid and gid), sets up loopback and the mounts, and exits once the

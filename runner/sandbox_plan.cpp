@@ -57,6 +57,35 @@ std::string EscapeOverlayPath(const std::string& path) {
   return out;
 }
 
+std::string CwdLayoutProblem(const PlanInput& input) {
+  if (input.cwd == input.cwd.root_path()) {
+    return "cwd: the working directory is " + input.cwd.string() +
+           "; overlaying the whole file system is not supported, run from a project directory";
+  }
+  if (IsInsideOrEqual(input.cwd, input.run_dir)) {
+    return "cwd: the working directory " + input.cwd.string() + " lies inside the run directory " +
+           input.run_dir.string();
+  }
+  return {};
+}
+
+std::string TmpLayoutProblem(const PlanInput& input) {
+  for (const auto& [target, name] : input.tmp_targets) {
+    const auto masked = [&](const fs::path& path, const std::string& what) -> std::string {
+      if (path != target) return {};
+      return "tmp: " + what + " is " + target.string() +
+             " itself, which tmp isolation replaces; use a directory inside it";
+    };
+    std::string problem = masked(input.run_dir, "the run directory");
+    if (problem.empty()) problem = masked(input.cwd, "the working directory");
+    for (size_t i = 0; problem.empty() && i < input.visible_paths.size(); ++i) {
+      problem = masked(input.visible_paths[i], "visible path " + input.visible_paths[i].string());
+    }
+    if (!problem.empty()) return problem;
+  }
+  return {};
+}
+
 Expected<HolderPlan> BuildHolderPlan(const PlanInput& input) {
   using Kind = HolderStep::Kind;
   const IsolationLevels& levels = input.levels;
@@ -92,15 +121,10 @@ Expected<HolderPlan> BuildHolderPlan(const PlanInput& input) {
 
   const fs::path& cwd = input.cwd;
   if (levels.cwd) {
-    if (cwd == cwd.root_path()) {
-      return Error{"cwd: the working directory is " + cwd.string() +
-                          "; overlaying the whole file system is not supported, run from a "
-                          "project directory"};
-    }
-    if (IsInsideOrEqual(cwd, input.run_dir)) {
-      return Error{"cwd: the working directory " + cwd.string() +
-                          " lies inside the run directory " + input.run_dir.string()};
-    }
+    if (std::string problem = CwdLayoutProblem(input); !problem.empty()) return Error{problem};
+  }
+  if (levels.tmp) {
+    if (std::string problem = TmpLayoutProblem(input); !problem.empty()) return Error{problem};
   }
 
   // Under `tmp`, the top-level entries of the masked directories that hold the run
@@ -109,29 +133,21 @@ Expected<HolderPlan> BuildHolderPlan(const PlanInput& input) {
   if (levels.tmp) {
     for (size_t t = 0; t < input.tmp_targets.size(); ++t) {
       const fs::path& target = input.tmp_targets[t].first;
-      auto keep_visible = [&](const fs::path& path, bool is_file,
-                              const std::string& what) -> std::string {
-        if (path == target) {
-          return "tmp: " + what + " is " + target.string() +
-                 " itself, which tmp isolation replaces; use a directory inside it";
-        }
-        if (!IsStrictlyInside(path, target)) return {};
+      auto keep_visible = [&](const fs::path& path, bool is_file) {
+        if (!IsStrictlyInside(path, target)) return;
         const fs::path entry = TopLevelEntry(path, target);
         auto& binds = tmp_binds[t];
         if (std::none_of(binds.begin(), binds.end(),
                          [&](const BindBack& b) { return b.path == entry; })) {
           binds.push_back(BindBack{entry, is_file && entry == path});
         }
-        return {};
       };
-      std::string problem = keep_visible(input.run_dir, false, "the run directory");
-      if (problem.empty()) problem = keep_visible(cwd, false, "the working directory");
-      for (size_t i = 0; problem.empty() && i < input.visible_paths.size(); ++i) {
-        const bool is_file = i < input.visible_is_file.size() && input.visible_is_file[i];
-        problem = keep_visible(input.visible_paths[i], is_file,
-                               "visible path " + input.visible_paths[i].string());
+      keep_visible(input.run_dir, false);
+      keep_visible(cwd, false);
+      for (size_t i = 0; i < input.visible_paths.size(); ++i) {
+        keep_visible(input.visible_paths[i],
+                     i < input.visible_is_file.size() && input.visible_is_file[i]);
       }
-      if (!problem.empty()) return Error{problem};
     }
   }
   // Under `cwd`, the run directory stays the real one when it lies in the working

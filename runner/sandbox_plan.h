@@ -66,8 +66,15 @@ struct HolderPlan {
 /// The most descriptors a plan may open (kOpenPath), so the holder needs no allocation.
 inline constexpr int kMaxHolderSlots = 64;
 
-/// Computes the plan, or an error when the layout cannot be isolated as asked
-/// (for example `cwd` when the working directory is `/` or lies in the run directory).
+/// Why this layout rules out `cwd` (the working directory is `/` or lies in the run
+/// directory), or "" when it does not.
+std::string CwdLayoutProblem(const PlanInput& input);
+/// Why this layout rules out `tmp` (the working directory, the run directory or a visible
+/// path is one of the masked directories itself), or "" when it does not.
+std::string TmpLayoutProblem(const PlanInput& input);
+
+/// Computes the plan, or an error when the layout cannot be isolated as asked (one of
+/// the problems above).
 Expected<HolderPlan> BuildHolderPlan(const PlanInput& input);
 
 /// What a step does, for error messages ("mounting overlayfs on /src (...)").

@@ -181,6 +181,20 @@ TEST(BuildHolderPlan, CwdRefusesTheRootAndTheRunDirectory) {
       << plan.error().message;
 }
 
+TEST(LayoutProblems, NameTheLevelAndOnlyWhenTheLayoutRulesItOut) {
+  EXPECT_EQ(CwdLayoutProblem(Layout({false, false, true})), "");
+  EXPECT_EQ(TmpLayoutProblem(Layout({false, true, false})), "");
+  PlanInput root = Layout({false, false, true});
+  root.cwd = "/";
+  EXPECT_TRUE(CwdLayoutProblem(root).starts_with("cwd: the working directory is /;"))
+      << CwdLayoutProblem(root);
+  PlanInput in_tmp = Layout({false, true, false});
+  in_tmp.cwd = "/tmp";
+  EXPECT_TRUE(TmpLayoutProblem(in_tmp).starts_with("tmp: the working directory is /tmp itself"))
+      << TmpLayoutProblem(in_tmp);
+  EXPECT_EQ(CwdLayoutProblem(in_tmp), "");
+}
+
 TEST(EscapeOverlayPath, EscapesTheOptionSeparators) {
   EXPECT_EQ(EscapeOverlayPath("/a,b:c\\d"), "/a\\,b\\:c\\\\d");
   EXPECT_EQ(EscapeOverlayPath("/plain/path"), "/plain/path");

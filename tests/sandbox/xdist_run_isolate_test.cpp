@@ -168,6 +168,26 @@ TEST(XdistRunIsolate, SummarySaysWhichIsolationWasActiveAndTheMarkerIsHonoured) 
   EXPECT_TRUE(Contains(result.output, "2 passed")) << result.output;
 }
 
+TEST(XdistRunIsolate, AutoLeavesOutWhatTheLayoutRulesOutWithAWarning) {
+  SKIP_UNLESS_AVAILABLE((IsolationLevels{true, true, true}));
+  Scratch scratch(xdist::TempPath("run"));
+  scratch.cwd = "/";  // cwd cannot overlay the whole file system
+  const RunResult automatic =
+      RunXdistRun(scratch, {"--isolate", "auto", "-k", "Network.*", XDIST_FIXTURE_PROBE});
+  EXPECT_EQ(automatic.status, 0) << automatic.output;
+  EXPECT_TRUE(Contains(automatic.output,
+                       "xdist-run: warning: --isolate cwd: the working directory is /;"))
+      << automatic.output;
+  EXPECT_TRUE(Contains(automatic.output, "isolation: net,tmp\n")) << automatic.output;
+  EXPECT_TRUE(Contains(automatic.output, "2 passed")) << automatic.output;
+  // Asked for by name, the level is not left out: an error.
+  const RunResult named =
+      RunXdistRun(scratch, {"--isolate", "cwd", "-k", "Network.*", XDIST_FIXTURE_PROBE});
+  EXPECT_EQ(named.status, 2) << named.output;
+  EXPECT_TRUE(Contains(named.output, "xdist-run: error: --isolate cwd: the working directory is /"))
+      << named.output;
+}
+
 TEST(XdistRunIsolate, RejectsAnUnknownLevel) {
   const Scratch scratch(xdist::TempPath("run"));
   const RunResult result = RunXdistRun(scratch, {"--isolate", "nett", XDIST_FIXTURE_PROBE});
