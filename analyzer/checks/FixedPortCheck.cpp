@@ -104,6 +104,16 @@ bool FormatsAddress(const FunctionDecl* callee) {
   return kFormatter.match(callee->getName());
 }
 
+// A function named for handling text (parse_url, SplitHostPort, IsValidAddress) reads an
+// address string rather than connecting to it, whatever its result says.
+bool HandlesText(const FunctionDecl* callee) {
+  if (callee->getIdentifier() == nullptr) return false;
+  static const llvm::Regex kTextHandling(
+      "(parse|split|valid|normali[sz]e|decode|encode|escape|tokeni[sz]e|format)",
+      llvm::Regex::IgnoreCase);
+  return kTextHandling.match(callee->getName());
+}
+
 class PortPolicy : public SinkPolicy {
  public:
   PortPolicy(const TestModel& model, const llvm::Regex& parameter_pattern, bool address_strings,
@@ -126,6 +136,7 @@ class PortPolicy : public SinkPolicy {
     if (address_strings_) {
       // An address string passed to code that is not known to be pure string handling.
       if (model_.IsUserFunction(callee) && callee->getDefinition() != nullptr) return std::nullopt;
+      if (HandlesText(callee)) return std::nullopt;
       // EXPECT_EQ(ParsePort("localhost:8080"), 8080) checks a computation on the
       // string; ASSERT_TRUE(client.Connect("localhost:8080")) checks a connection.
       if (CheckedByAssertion(model_, call) && !callee->getReturnType()->isBooleanType()) {
