@@ -407,6 +407,13 @@ std::optional<std::string> BelowTempDirectory(llvm::StringRef path,
   return std::nullopt;
 }
 
+// True when `path` names one of `directories` itself ("/tmp", "/tmp/").
+bool IsTempDirectory(llvm::StringRef path, const std::vector<std::string>& directories) {
+  return llvm::any_of(directories, [&](const std::string& directory) {
+    return path.rtrim('/') == llvm::StringRef(directory).rtrim('/') && !path.rtrim('/').empty();
+  });
+}
+
 // A relative path without its leading "./" (the resource key adds one back).
 llvm::StringRef WithoutDotSlash(llvm::StringRef path) {
   while (path.consume_front("./")) path = path.ltrim('/');
@@ -707,6 +714,12 @@ std::vector<PlannedFinding> HardcodedTmpPathCheck::Analyze(const TestModel& mode
     const std::optional<std::string> below =
         relative ? std::nullopt : BelowTempDirectory(value, temp_directories_);
     const std::optional<std::string> name = relative ? RelativeName(value) : below;
+    const bool temp_directory = !relative && IsTempDirectory(value, temp_directories_);
+    // The fallback inside a provider of per-test directories (an inline TempDir() that
+    // returns "/tmp/" when TEST_TMPDIR is unset) is that provider's business.
+    if (temp_directory && IsNamed(site.function, {"TempDir", "TempPath", "UniqueTempDir"})) {
+      continue;
+    }
     const FlowResult flow = TraceValue(model, policy, literal, site.function);
     if (flow.made_unique) continue;
 
@@ -726,8 +739,11 @@ std::vector<PlannedFinding> HardcodedTmpPathCheck::Analyze(const TestModel& mode
       if (info->kind != SinkKind::kFile || hit.concatenated || appended) rewritable = false;
       // A relative path is shared only where something writes it: tests read their
       // data files from the working directory legitimately.
+      // The temporary directory itself counts when a fixed name is appended to it
+      // (fs::path("/tmp") / "cache.db"); alone it names the directory, which is no hazard.
       const bool counts = relative ? info->kind == SinkKind::kFile && info->writes && !appended
-                                   : info->kind == SinkKind::kIpc || below.has_value();
+                                   : info->kind == SinkKind::kIpc || below.has_value() ||
+                                         (temp_directory && hit.concatenated);
       const bool read = relative && info->kind == SinkKind::kFile && !info->writes && !appended;
       if (!counts && !read) continue;
       reads = reads || read;

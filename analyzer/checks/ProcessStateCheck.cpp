@@ -76,6 +76,12 @@ std::optional<StateChange> Classify(const ASTContext& context, const CallExpr* c
   } else if (name == "chdir" || name == "fchdir") {
     change.key = "cwd";
     change.description = "the working directory";
+  } else if (name == "current_path" && InNamespace(callee, "std") && arguments >= 1 &&
+             callee->getReturnType()->isVoidType()) {
+    // std::filesystem::current_path(p[, ec]); the overloads returning a path only ask.
+    change.callee = "std::filesystem::current_path";
+    change.key = "cwd";
+    change.description = "the working directory";
   } else if (name == "umask") {
     change.key = "umask";
     change.description = "the file mode creation mask";
@@ -153,7 +159,7 @@ std::string GuardName(const std::string& key) {
   return name;
 }
 
-// The ScopedEnv / ScopedCwd rewrite of a setenv, unsetenv or chdir statement.
+// The ScopedEnv / ScopedCwd rewrite of a setenv, unsetenv, chdir or current_path statement.
 std::optional<FixItHint> ScopedGuardRewrite(const TestModel& model, const StateChange& change) {
   const ASTContext& context = model.Context();
   const CallExpr* call = change.call;
@@ -178,7 +184,8 @@ std::optional<FixItHint> ScopedGuardRewrite(const TestModel& model, const StateC
   } else if (change.callee == "unsetenv" && call->getNumArgs() == 1) {
     replacement = "xdist::ScopedEnv " + GuardName(change.key) + "(" +
                   Spelling(context, call->getArg(0)) + ", std::nullopt)";
-  } else if (change.callee == "chdir" && call->getNumArgs() == 1) {
+  } else if ((change.callee == "chdir" || change.callee == "std::filesystem::current_path") &&
+             call->getNumArgs() == 1) {
     replacement = "xdist::ScopedCwd " + GuardName(change.key) + "(" +
                   Spelling(context, call->getArg(0)) + ")";
   } else {
