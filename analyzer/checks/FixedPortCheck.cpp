@@ -32,6 +32,63 @@ std::optional<unsigned> AddressPort(llvm::StringRef text) {
   return port;
 }
 
+// An address of this machine that ends where its port goes: "localhost:",
+// "http://127.0.0.1:". The port is appended to it.
+bool IsAddressPrefix(llvm::StringRef text) {
+  static const llvm::Regex kPrefix(
+      "^([a-zA-Z][a-zA-Z0-9+.-]*://)?(localhost|127\\.[0-9]+\\.[0-9]+\\.[0-9]+|0\\.0\\.0\\.0|"
+      "\\[::1?\\]|\\[::\\]):$");
+  return kPrefix.match(text);
+}
+
+// The port appended to an address prefix: in `"localhost:" + std::to_string(8080)`, the
+// constant argument of the std::to_string call that is the other operand of the `+` the
+// literal is an operand of. With its spelling, for the message.
+std::optional<std::pair<unsigned, std::string>> AppendedPort(const TestModel& model,
+                                                             const StringLiteral* literal) {
+  const Stmt* current = literal;
+  const Stmt* parent = model.ParentOf(current);
+  while (parent != nullptr && (isa<ImplicitCastExpr, ParenExpr, MaterializeTemporaryExpr,
+                                   CXXBindTemporaryExpr, CXXFunctionalCastExpr>(parent) ||
+                               (isa<CXXConstructExpr>(parent) &&
+                                cast<CXXConstructExpr>(parent)->getNumArgs() >= 1))) {
+    current = parent;
+    parent = model.ParentOf(current);
+  }
+  const auto* plus = dyn_cast_or_null<CXXOperatorCallExpr>(parent);
+  if (plus == nullptr || plus->getOperator() != OO_Plus || plus->getNumArgs() != 2 ||
+      plus->getArg(0) != current) {
+    return std::nullopt;
+  }
+  const Expr* other = IgnoreWrappers(plus->getArg(1))->IgnoreParenImpCasts();
+  const auto* call = dyn_cast<CallExpr>(other);
+  const FunctionDecl* callee = call != nullptr ? call->getDirectCallee() : nullptr;
+  if (callee == nullptr || callee->getIdentifier() == nullptr ||
+      callee->getName() != "to_string" || !InNamespace(callee, "std") ||
+      call->getNumArgs() != 1) {
+    return std::nullopt;
+  }
+  const Expr* argument = call->getArg(0);
+  Expr::EvalResult value;
+  if (argument->isValueDependent() || !argument->EvaluateAsInt(value, model.Context())) {
+    return std::nullopt;
+  }
+  const llvm::APSInt& port = value.Val.getInt();
+  if (port.isNegative() || port.getActiveBits() > 17 || port.getZExtValue() == 0 ||
+      port.getZExtValue() > 65535) {
+    return std::nullopt;
+  }
+  const ASTContext& context = model.Context();
+  const CharSourceRange range = Lexer::makeFileCharRange(
+      CharSourceRange::getTokenRange(call->getSourceRange()), context.getSourceManager(),
+      context.getLangOpts());
+  const std::string spelling =
+      range.isValid()
+          ? Lexer::getSourceText(range, context.getSourceManager(), context.getLangOpts()).str()
+          : std::to_string(port.getZExtValue());
+  return std::make_pair(static_cast<unsigned>(port.getZExtValue()), spelling);
+}
+
 // True when `call`'s result is an operand of a GoogleTest assertion.
 bool CheckedByAssertion(const TestModel& model, const Expr* call) {
   const Stmt* current = call;
@@ -272,6 +329,7 @@ struct PortSite {
   unsigned port = 0;
   bool address = false;  ///< An address string rather than a number.
   FlowResult flow;
+  std::string shown_address;  ///< How the message shows an address string.
 };
 
 // The literal is the whole argument of a port sink, or the initialiser of a local
@@ -342,11 +400,20 @@ std::vector<PlannedFinding> FixedPortCheck::Analyze(const TestModel& model) {
   for (const Use& use : model.StringLiterals()) {
     const auto* literal = cast<StringLiteral>(use.expression);
     if (!literal->isOrdinary()) continue;
-    const std::optional<unsigned> port = AddressPort(literal->getString());
+    std::optional<unsigned> port = AddressPort(literal->getString());
+    std::string shown = "'" + literal->getString().str() + "'";
+    if (!port && IsAddressPrefix(literal->getString())) {
+      if (const auto appended = AppendedPort(model, literal)) {
+        port = appended->first;
+        shown = "'" + literal->getString().str() + "' + " + appended->second;
+      }
+    }
     if (!port || llvm::is_contained(allowed_ports_, *port)) continue;
     if (sources.isInSystemHeader(sources.getSpellingLoc(literal->getBeginLoc()))) continue;
     FlowResult flow = TraceValue(model, addresses, literal, use.function);
-    if (!flow.hits.empty()) sites.push_back({literal, use.function, *port, true, std::move(flow)});
+    if (!flow.hits.empty()) {
+      sites.push_back({literal, use.function, *port, true, std::move(flow), std::move(shown)});
+    }
   }
 
   // Per test body and port: the sites there, and whether all can become UnusedTcpPort().
@@ -445,8 +512,8 @@ std::vector<PlannedFinding> FixedPortCheck::Analyze(const TestModel& model) {
           finding.resource_key = "port:" + std::to_string(port);
           finding.resource = finding.resource_key;
           const std::string what =
-              site.address ? "fixed port " + std::to_string(port) + " in address '" +
-                                 cast<StringLiteral>(site.literal)->getString().str() + "'"
+              site.address ? "fixed port " + std::to_string(port) + " in address " +
+                                 site.shown_address
                            : "fixed port " + std::to_string(port);
           finding.message = "test '" + test->DisplayName() + "' uses " + what + " (passed to " +
                             hit.sink + "); tests running in parallel collide on it";
