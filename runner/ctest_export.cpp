@@ -57,7 +57,8 @@ std::string CMakeBracket(std::string_view text) {
 }
 
 std::string WriteCTestProperties(const std::vector<TestCase>& tests,
-                                 const std::vector<std::string>& sources) {
+                                 const std::vector<std::string>& sources,
+                                 const CTestNaming& naming) {
   std::string out =
       "# CTest properties from the xdist markers of:\n";
   for (const std::string& source : sources) out += "#   " + source + "\n";
@@ -83,8 +84,9 @@ std::string WriteCTestProperties(const std::vector<TestCase>& tests,
       }
       properties += " RESOURCE_LOCK " + CMakeBracket(list);
     }
-    out += "set_tests_properties(" + CMakeBracket(CTestName(test)) + " PROPERTIES" + properties +
-           ")\n";
+    out += "set_tests_properties(" +
+           CMakeBracket(naming.prefix + CTestName(test) + naming.suffix) + " PROPERTIES" +
+           properties + ")\n";
   }
   return out;
 }

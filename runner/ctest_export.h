@@ -19,12 +19,19 @@ std::string CTestName(const TestCase& test);
 /// `text` as a CMake bracket argument (`[==[text]==]`) whose closing bracket it does not contain.
 std::string CMakeBracket(std::string_view text);
 
+/// What `gtest_discover_tests(... TEST_PREFIX p TEST_SUFFIX s)` puts around every name.
+struct CTestNaming {
+  std::string prefix;
+  std::string suffix;
+};
+
 /// A CMake script of `set_tests_properties` calls for every marked test: `RUN_SERIAL TRUE`
 /// for no_parallel tests; `RESOURCE_LOCK` with the test's lock keys (shared locks become
 /// exclusive: CTest has no others) and `group:<name>` for a group. Unmarked tests are left
 /// out. `sources` name the binaries in the header comment.
 std::string WriteCTestProperties(const std::vector<TestCase>& tests,
-                                 const std::vector<std::string>& sources);
+                                 const std::vector<std::string>& sources,
+                                 const CTestNaming& naming = {});
 
 }  // namespace xdist::run
 

@@ -334,7 +334,7 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
       std::vector<std::string> sources;
       for (const Binary& binary : binaries) sources.push_back(binary.label);
       std::ofstream out(options.export_ctest, std::ios::binary | std::ios::trunc);
-      out << WriteCTestProperties(tests, sources);
+      out << WriteCTestProperties(tests, sources, {options.ctest_prefix, options.ctest_suffix});
       out.close();
       if (!out) {
         space->Remove();

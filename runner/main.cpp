@@ -76,6 +76,10 @@ int Main(int argc, char** argv) {
   app.add_option("--export-ctest", options.export_ctest,
                  "with --collect-only: write the markers as CTest properties (a CMake script) "
                  "to FILE");
+  app.add_option("--ctest-prefix", options.ctest_prefix,
+                 "with --export-ctest: the TEST_PREFIX given to gtest_discover_tests");
+  app.add_option("--ctest-suffix", options.ctest_suffix,
+                 "with --export-ctest: the TEST_SUFFIX given to gtest_discover_tests");
   app.add_option("-k,--filter", options.filter, "GoogleTest filter (--gtest_filter syntax)");
   app.add_option("--timeout", timeout, "per-test timeout in seconds (0: none)");
   app.add_flag("-x,--exitfirst", exitfirst, "stop after the first failure (--maxfail 1)");
@@ -123,6 +127,10 @@ int Main(int argc, char** argv) {
   }
   if (!options.export_ctest.empty() && !options.collect_only) {
     return usage("--export-ctest needs --collect-only");
+  }
+  if ((!options.ctest_prefix.empty() || !options.ctest_suffix.empty()) &&
+      options.export_ctest.empty()) {
+    return usage("--ctest-prefix and --ctest-suffix need --export-ctest");
   }
   if (max_processes < 0) return usage("--maxprocesses must be >= 1");
   if (max_processes > 0) options.max_processes = max_processes;

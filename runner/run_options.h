@@ -24,6 +24,8 @@ struct RunOptions {
   DistMode dist = DistMode::kLoad;
   bool collect_only = false;
   std::string export_ctest;  ///< with collect_only: write the CTest properties to this file
+  std::string ctest_prefix;  ///< gtest_discover_tests' TEST_PREFIX, for export_ctest
+  std::string ctest_suffix;  ///< gtest_discover_tests' TEST_SUFFIX, for export_ctest
   std::string filter;
   std::optional<double> timeout_seconds;
   int maxfail = 0;

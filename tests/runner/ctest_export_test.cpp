@@ -62,5 +62,15 @@ TEST(WriteCTestProperties, Golden) {
   EXPECT_EQ(WriteCTestProperties(tests, {"build/a_test", "build/b_test"}), expected);
 }
 
+TEST(WriteCTestProperties, NamesCarryTheDiscoveryPrefixAndSuffix) {
+  std::vector<TestCase> tests;
+  tests.push_back(Make("Env", "Alone"));
+  tests.back().no_parallel = true;
+  const std::string text = WriteCTestProperties(tests, {"b"}, {"unit.", " [release]"});
+  EXPECT_NE(text.find("set_tests_properties([=[unit.Env.Alone [release]]=] PROPERTIES RUN_SERIAL TRUE)"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace xdist::run
