@@ -186,9 +186,24 @@ const VarDecl* StaticReturnedBy(const FunctionDecl* function) {
 }
 
 bool IsTracked(const SourceManager& sources, const VarDecl* variable) {
-  if (!variable->hasGlobalStorage() || variable->getType().isConstQualified() ||
-      variable->isConstexpr() || variable->getType()->isReferenceType()) {
+  // A global reference to something mutable (gflags' `extern std::string& FLAGS_x`) is
+  // global state too: writing through it changes what it refers to.
+  const QualType type = variable->getType();
+  if (!variable->hasGlobalStorage() || type.isConstQualified() ||
+      type.getNonReferenceType().isConstQualified() || variable->isConstexpr() ||
+      type->isRValueReferenceType()) {
     return false;
+  }
+  // `std::ostream& out = std::cout;`: writing to a standard stream is output, not state.
+  if (type->isReferenceType()) {
+    const CXXRecordDecl* referent = type.getNonReferenceType()->getAsCXXRecordDecl();
+    if (referent != nullptr && referent->getIdentifier() != nullptr &&
+        InNamespace(referent, "std") &&
+        llvm::is_contained(std::initializer_list<llvm::StringRef>{"basic_ostream", "basic_istream",
+                                                                  "basic_iostream", "basic_ios"},
+                           referent->getName())) {
+      return false;
+    }
   }
   return !sources.isInSystemHeader(variable->getLocation()) && !InXdist(variable);
 }
@@ -419,7 +434,8 @@ std::vector<PlannedFinding> MutableGlobalCheck::Analyze(const TestModel& model) 
     const std::string key = "global:" + QualifiedName(variable);
     std::optional<FixItHint> guard;
     const TestCase* body_test = model.TestOfBody(write.function);
-    if (body_test != nullptr && !write.through_accessor && IsCopyable(variable->getType())) {
+    if (body_test != nullptr && !write.through_accessor &&
+        IsCopyable(variable->getType().getNonReferenceType())) {
       const auto* body = dyn_cast_or_null<CompoundStmt>(write.function->getBody());
       const CharSourceRange name_range = Lexer::makeFileCharRange(
           CharSourceRange::getTokenRange(write.reference->getSourceRange()), sources,
