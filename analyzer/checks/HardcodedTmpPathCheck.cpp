@@ -70,13 +70,44 @@ const CXXRecordDecl* RecordOf(QualType type) {
   return type.getNonReferenceType()->getAsCXXRecordDecl();
 }
 
+// A library's class that wraps a string (fmt::cstring_view, llvm::StringRef, base::FilePath):
+// named like one and constructible from a char pointer alone.
+bool IsStringWrapper(const CXXRecordDecl* record) {
+  if (record == nullptr || record->getIdentifier() == nullptr || InStd(record)) return false;
+  static const llvm::Regex kName("(string|str|path)", llvm::Regex::IgnoreCase);
+  if (!kName.match(record->getName())) return false;
+  const CXXRecordDecl* definition = record->getDefinition();
+  if (definition == nullptr) return false;
+  return llvm::any_of(definition->ctors(), [](const CXXConstructorDecl* constructor) {
+    if (constructor->getNumParams() == 0 || constructor->getMinRequiredArguments() > 1 ||
+        constructor->isCopyOrMoveConstructor()) {
+      return false;
+    }
+    const QualType parameter = constructor->getParamDecl(0)->getType().getNonReferenceType();
+    return parameter->isPointerType() && parameter->getPointeeType()->isCharType();
+  });
+}
+
+// True when the literal itself becomes a string wrapper: whether that class also takes the
+// std::string that xdist::TempPath returns is not known, so it is not rewritten.
+bool ConvertedToStringWrapper(const TestModel& model, const Expr* literal) {
+  const Stmt* parent = model.ParentOf(literal);
+  while (parent != nullptr && isa<ImplicitCastExpr, ParenExpr, MaterializeTemporaryExpr,
+                                  CXXBindTemporaryExpr>(parent)) {
+    parent = model.ParentOf(parent);
+  }
+  const auto* construct = dyn_cast_or_null<CXXConstructExpr>(parent);
+  return construct != nullptr && IsStringWrapper(construct->getConstructor()->getParent());
+}
+
 // std::string, std::string_view, std::filesystem::path or a char pointer, by value
 // or by reference.
 bool IsStringLike(QualType type) {
   const QualType value = type.getNonReferenceType();
   if (value->isPointerType()) return value->getPointeeType()->isCharType();
   const CXXRecordDecl* record = value->getAsCXXRecordDecl();
-  return IsStringOrPath(record) || (IsNamed(record, {"basic_string_view"}) && InStd(record));
+  return IsStringOrPath(record) || (IsNamed(record, {"basic_string_view"}) && InStd(record)) ||
+         IsStringWrapper(record);
 }
 
 std::optional<int64_t> ConstantArgument(const CallExpr& call, unsigned index,
@@ -297,7 +328,8 @@ class TmpPathPolicy : public SinkPolicy {
   }
 
   bool IsCarrier(const CXXRecordDecl* record) const override {
-    return IsStringOrPath(record) || (IsNamed(record, {"basic_string_view"}) && InStd(record));
+    return IsStringOrPath(record) || (IsNamed(record, {"basic_string_view"}) && InStd(record)) ||
+           IsStringWrapper(record);
   }
 
  private:
@@ -727,7 +759,8 @@ std::vector<PlannedFinding> HardcodedTmpPathCheck::Analyze(const TestModel& mode
     candidate.literal = literal;
     candidate.value = value.str();
     candidate.relative = relative;
-    bool rewritable = !flow.data_use && !flow.static_storage && name.has_value();
+    bool rewritable = !flow.data_use && !flow.static_storage && name.has_value() &&
+                      !ConvertedToStringWrapper(model, literal);
     bool reads = false;
     for (const SinkHit& hit : flow.hits) {
       const std::optional<SinkInfo> info = DescribeHit(model, policy, hit);
