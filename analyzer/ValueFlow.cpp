@@ -72,7 +72,7 @@ class Tracer {
           return;
         }
         if (auto sink = policy_.ArgumentSink(construct, constructor, *index)) {
-          AddHit(*sink, construct, current, path, concatenated);
+          AddHit(*sink, construct, path, concatenated);
           return;
         }
         if (policy_.IsCarrier(constructor->getParent())) {
@@ -108,7 +108,7 @@ class Tracer {
           return;
         }
         if (auto sink = policy_.ArgumentSink(call, callee, *index)) {
-          AddHit(*sink, call, current, path, concatenated);
+          AddHit(*sink, call, path, concatenated);
           return;
         }
         FollowParameter(callee, *index, path, concatenated, depth);
@@ -125,7 +125,7 @@ class Tracer {
         if (binary->isAdditiveOp() && policy_.FollowsOffsets() &&
             binary->getType()->isIntegerType()) {
           result.data_use = true;
-          offset_ = true;
+          AddOffset(binary, current);
           current = binary;
           continue;
         }
@@ -146,9 +146,26 @@ class Tracer {
  private:
   static constexpr int kMaxDepth = 8;
 
-  void AddHit(const std::string& sink, const Expr* at, const Expr* value,
-              const std::vector<Use>& path, bool concatenated) {
-    result.hits.push_back({sink, at, path, concatenated, offset_ ? value : nullptr});
+  void AddHit(const std::string& sink, const Expr* at, const std::vector<Use>& path,
+              bool concatenated) {
+    result.hits.push_back({sink, at, path, concatenated, offset_.has_value(),
+                           offset_ ? *offset_ : std::nullopt});
+  }
+
+  // The value, `operand` of `binary`, is offset by the other operand: by a known amount
+  // when that is a constant (value + 1, 1 + value, value - 1), otherwise by an unknown one.
+  void AddOffset(const BinaryOperator* binary, const Expr* operand) {
+    std::optional<std::int64_t> amount;
+    const bool value_left = binary->getLHS() == operand;
+    const Expr* other = value_left ? binary->getRHS() : binary->getLHS();
+    Expr::EvalResult constant;
+    if (!other->isValueDependent() && other->EvaluateAsInt(constant, model_.Context()) &&
+        (value_left || binary->getOpcode() == BO_Add)) {
+      const std::int64_t value = constant.Val.getInt().getExtValue();
+      amount = binary->getOpcode() == BO_Add ? value : -value;
+    }
+    const std::optional<std::int64_t> before = offset_.value_or(std::int64_t{0});
+    offset_ = before && amount ? std::optional<std::int64_t>(*before + *amount) : std::nullopt;
   }
 
   void FollowOperator(const CXXOperatorCallExpr* op, const Expr* current,
@@ -192,7 +209,7 @@ class Tracer {
     const Expr* stripped = IgnoreWrappers(target);
     if (const auto* member = dyn_cast<MemberExpr>(stripped)) {
       if (auto sink = policy_.MemberSink(member->getMemberDecl())) {
-        AddHit(*sink, assignment, assignment, path, concatenated);
+        AddHit(*sink, assignment, path, concatenated);
         return;
       }
       FollowDeclaration(member->getMemberDecl(), path, concatenated, depth);
@@ -211,7 +228,7 @@ class Tracer {
       if (variable->hasGlobalStorage()) result.static_storage = true;
     }
     if (!visited_.insert(declaration->getCanonicalDecl()).second) return;
-    const bool offset = offset_;
+    const auto offset = offset_;
     for (const Use& use : model_.UsesOf(declaration)) {
       std::vector<Use> extended = path;
       extended.push_back(use);
@@ -235,7 +252,7 @@ class Tracer {
   void FollowReturn(const FunctionDecl* function, const std::vector<Use>& path,
                     bool concatenated, int depth) {
     if (function == nullptr || !visited_.insert(function->getCanonicalDecl()).second) return;
-    const bool offset = offset_;
+    const auto offset = offset_;
     for (const Use& call : model_.CallsTo(function)) {
       std::vector<Use> extended = path;
       extended.push_back(call);
@@ -248,7 +265,8 @@ class Tracer {
   const TestModel& model_;
   const SinkPolicy& policy_;
   llvm::SmallPtrSet<const Decl*, 16> visited_;
-  bool offset_ = false;  ///< The current path went through an offset.
+  /// Set once the current path went through an offset: its amount, when known.
+  std::optional<std::optional<std::int64_t>> offset_;
 };
 
 bool ContainsCallImpl(const Stmt* statement,

@@ -8,6 +8,7 @@
 #define XDIST_ANALYZER_VALUEFLOW_H
 
 #include <functional>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,8 +53,10 @@ struct SinkHit {
   const clang::Expr* at = nullptr;     ///< The consuming call or assignment.
   std::vector<Use> path;               ///< Expressions the value passed, first to last.
   bool concatenated = false;           ///< Something was appended to the value.
-  /// What reached the sink when the value was offset on the way (`kBasePort + 1`).
-  const clang::Expr* offset_value = nullptr;
+  /// The value was offset on the way (`kBasePort + 1`)...
+  bool offset = false;
+  /// ... by this much, when every offset was a constant.
+  std::optional<std::int64_t> offset_amount;
 };
 
 /// Everything the value reaches.
