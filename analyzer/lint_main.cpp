@@ -5,6 +5,7 @@
 //
 // Exit status: 0 nothing unresolved, 1 findings remain, 2 usage error or a file that
 // could not be analysed (the other files are still analysed). See docs/xdist-lint.md.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +13,8 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "Edits.h"
@@ -66,13 +69,34 @@ std::string ReadFile(const std::string& path, bool& ok) {
   return content.str();
 }
 
-// A test source includes GoogleTest (or gMock), or matches the configured pattern.
+// True when a line starts with TEST(, TEST_F(, TEST_P(, TYPED_TEST( or TYPED_TEST_P(.
+bool DefinesTests(const std::string& content) {
+  static constexpr std::string_view kMacros[] = {"TEST", "TEST_F", "TEST_P", "TYPED_TEST",
+                                                 "TYPED_TEST_P"};
+  for (std::size_t line = 0; line < content.size();) {
+    std::size_t at = content.find_first_not_of(" \t", line);
+    const std::size_t end = std::min(content.find('\n', line), content.size());
+    if (at < end) {
+      for (const std::string_view macro : kMacros) {
+        if (content.compare(at, macro.size(), macro) != 0) continue;
+        const std::size_t paren = content.find_first_not_of(" \t", at + macro.size());
+        if (paren < end && content[paren] == '(') return true;
+      }
+    }
+    line = end + 1;
+  }
+  return false;
+}
+
+// A test source includes GoogleTest (or gMock), defines tests (projects often include
+// GoogleTest through a header of their own: `#include "test_util.h"`), or matches the
+// configured pattern.
 bool IsTestSource(const std::string& path, const std::string& pattern) {
   if (!pattern.empty() && std::regex_search(path, std::regex(pattern))) return true;
   bool ok = false;
   const std::string content = ReadFile(path, ok);
   static const std::regex kInclude(R"(#\s*include\s*[<"](gtest|gmock)/)");
-  return ok && std::regex_search(content, kInclude);
+  return ok && (std::regex_search(content, kInclude) || DefinesTests(content));
 }
 
 class ConfigCache {

@@ -42,7 +42,8 @@ TEST(Cache, SharedLog) {
 }
 )";
 
-constexpr const char* kStoreTest = R"(#include <gtest/gtest.h>
+// GoogleTest through a header of the project's own, as many projects do: still a test file.
+constexpr const char* kStoreTest = R"(#include "test_support.h"
 
 #include <fstream>
 
@@ -67,6 +68,7 @@ class LintEndToEnd : public ::testing::Test {
               "target_link_libraries(e2e_tests GTest::gtest GTest::gtest_main)\n");
     WriteText(root_ / "src/cache_test.cpp", kCacheTest);
     WriteText(root_ / "src/store_test.cpp", kStoreTest);
+    WriteText(root_ / "src/test_support.h", "#pragma once\n#include <gtest/gtest.h>\n");
     const ToolResult configure =
         RunTool(root_, Quote(XDIST_CMAKE_COMMAND) + " -S src -B build -G Ninja -DCMAKE_MAKE_PROGRAM=" +
                            Quote(XDIST_MAKE_PROGRAM) + " -DCMAKE_EXPORT_COMPILE_COMMANDS=ON");
