@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -209,6 +211,18 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
       std::fprintf(context.out, "isolation: %s\n", DescribeIsolation(isolation).c_str());
     }
   };
+
+  // The JUnit report's place is checked before anything runs (a CI job that finds no report
+  // after a long run learns nothing), and its directory is created, as pytest does.
+  if (!options.junitxml.empty() && !options.collect_only) {
+    const std::filesystem::path parent = std::filesystem::path(options.junitxml).parent_path();
+    std::error_code ignored;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ignored);
+    if (!std::ofstream(options.junitxml, std::ios::binary | std::ios::app)) {
+      return fail("cannot write the JUnit report " + options.junitxml + ": " +
+                  std::strerror(errno));
+    }
+  }
 
   const std::string run_uid = MakeRunUid();
   const std::string temp_base = GetEnv(context.env, "TMPDIR").value_or("/tmp");
@@ -445,13 +459,17 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
     if (!saved) std::fprintf(err, "xdist-run: warning: %s\n", saved.error().message.c_str());
   }
 
+  bool report_lost = false;
   if (!options.junitxml.empty()) {
     JUnitReport report{&binaries, &tests, &summary.results, timestamp, HostName(),
                        ToSeconds(summary.wall)};
     std::ofstream out(options.junitxml, std::ios::binary | std::ios::trunc);
     out << WriteJUnit(report);
     out.close();
-    if (!out) std::fprintf(err, "xdist-run: error: cannot write %s\n", options.junitxml.c_str());
+    if (!out) {
+      std::fprintf(err, "xdist-run: error: cannot write %s\n", options.junitxml.c_str());
+      report_lost = true;
+    }
   }
 
   const Counts counts = CountResults(summary.results);
@@ -465,6 +483,7 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
     space->Remove();
   }
   if (summary.interrupted) return RunStatus::kInterrupted;
+  if (report_lost) return RunStatus::kUsageError;
   if (failures) return RunStatus::kFailures;
   return RunStatus::kAllPassed;
 }

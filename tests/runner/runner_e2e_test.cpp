@@ -305,6 +305,18 @@ TEST_F(RunnerE2E, EveryDistModeRunsEverything) {
   }
 }
 
+TEST_F(RunnerE2E, JUnitReportDirectoryIsCreatedAndAnUnwritableOneStopsTheRunFirst) {
+  const std::string nested = dir_ + "/reports/ci/junit.xml";
+  const RunResult written = Run({"--junitxml", nested, "-k", "Fake.Passes", fake_});
+  EXPECT_EQ(written.exit_code, 0) << written.output;
+  EXPECT_TRUE(std::filesystem::is_regular_file(nested)) << written.output;
+  const RunResult unwritable = Run({"--junitxml", "/dev/null/junit.xml", "-k", "Fake.Passes", fake_});
+  EXPECT_EQ(unwritable.exit_code, 2) << unwritable.output;
+  EXPECT_TRUE(Contains(unwritable.output, "cannot write the JUnit report /dev/null/junit.xml"))
+      << unwritable.output;
+  EXPECT_FALSE(Contains(unwritable.output, "passed")) << unwritable.output;
+}
+
 TEST_F(RunnerE2E, CountAndShuffleAreReproducible) {
   const RunResult run = Run({"--count", "2", "--shuffle", "--seed", "7", "-k", "Fake.Passes:Markers.*", fake_});
   EXPECT_EQ(run.exit_code, 0) << run.output;
