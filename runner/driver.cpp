@@ -189,11 +189,17 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
     }
   }
 
+  // A binary named twice (a glob and an explicit name) runs once, as pytest collects a
+  // file named twice once.
   std::vector<Binary> binaries;
   for (const std::string& path : options.binaries) {
     std::error_code error;
     const std::filesystem::path absolute = std::filesystem::absolute(path, error);
-    binaries.push_back({error ? path : absolute.lexically_normal().string(), path});
+    Binary binary{error ? path : absolute.lexically_normal().string(), path};
+    const bool seen = std::any_of(binaries.begin(), binaries.end(), [&](const Binary& other) {
+      return other.path == binary.path;
+    });
+    if (!seen) binaries.push_back(std::move(binary));
   }
 
   // --isolate: what the machine allows decides before anything runs (docs/isolation.md).

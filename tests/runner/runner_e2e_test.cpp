@@ -317,6 +317,13 @@ TEST_F(RunnerE2E, JUnitReportDirectoryIsCreatedAndAnUnwritableOneStopsTheRunFirs
   EXPECT_FALSE(Contains(unwritable.output, "passed")) << unwritable.output;
 }
 
+TEST_F(RunnerE2E, ABinaryNamedTwiceRunsOnce) {
+  const std::string relative = std::filesystem::relative(fake_).string();
+  const RunResult run = Run({"-k", "Fake.Passes", fake_, relative, fake_});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(HasLine(run.output, "1 passed, 0 failed")) << run.output;
+}
+
 TEST_F(RunnerE2E, CountAndShuffleAreReproducible) {
   const RunResult run = Run({"--count", "2", "--shuffle", "--seed", "7", "-k", "Fake.Passes:Markers.*", fake_});
   EXPECT_EQ(run.exit_code, 0) << run.output;
