@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_events.h"
+
 namespace xdist::run {
 
 namespace {
@@ -30,7 +32,7 @@ struct RawTest {
 // per process, and building and freeing trees was most of the runner's CPU time for them).
 // Only `testsuites[].name` and `testsuites[].testsuite[]` are looked at; everything else is
 // skipped.
-class ReportReader final : public nlohmann::json_sax<json> {
+class ReportReader final : public JsonEventReader {
  public:
   using Visit = std::function<void(const std::string& suite, RawTest& test)>;
   explicit ReportReader(Visit visit) : visit_(std::move(visit)) {}
@@ -47,15 +49,14 @@ class ReportReader final : public nlohmann::json_sax<json> {
   bool number_float(number_float_t /*value*/, const string_t& /*text*/) override {
     return Scalar();
   }
-  bool binary(binary_t& /*value*/) override { return Scalar(); }
 
   bool string(string_t& value) override {
     const Role role = Current();
-    if (role == Role::kSuite && key_ == "name") {
+    if (role == Role::kSuite && Key() == "name") {
       suite_name_ = std::move(value);
     } else if (role == Role::kTest) {
       if (std::string* field = TestField()) *field = std::move(value);
-    } else if (role == Role::kFailure && key_ == "failure") {
+    } else if (role == Role::kFailure && Key() == "failure") {
       failure_ = std::move(value);
     } else {
       return Scalar();
@@ -100,12 +101,12 @@ class ReportReader final : public nlohmann::json_sax<json> {
     Role role = Role::kOther;
     if (parent == Role::kNone) {
       malformed_ = true;  // a report is an object
-    } else if (parent == Role::kRoot && key_ == "testsuites") {
+    } else if (parent == Role::kRoot && Key() == "testsuites") {
       role = Role::kSuites;
       saw_suites_ = true;
-    } else if (parent == Role::kSuite && key_ == "testsuite") {
+    } else if (parent == Role::kSuite && Key() == "testsuite") {
       role = Role::kTests;
-    } else if (parent == Role::kTest && key_ == "failures") {
+    } else if (parent == Role::kTest && Key() == "failures") {
       role = Role::kFailures;
     }
     stack_.push_back(role);
@@ -115,16 +116,6 @@ class ReportReader final : public nlohmann::json_sax<json> {
   bool end_array() override {
     stack_.pop_back();
     return true;
-  }
-
-  bool key(string_t& value) override {
-    key_ = std::move(value);
-    return true;
-  }
-
-  bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
-                   const nlohmann::detail::exception& /*error*/) override {
-    return false;
   }
 
  private:
@@ -143,7 +134,7 @@ class ReportReader final : public nlohmann::json_sax<json> {
   }
 
   bool Integer(number_integer_t value) {
-    if (Current() == Role::kTest && key_ == "line") {
+    if (Current() == Role::kTest && Key() == "line") {
       suite_tests_.back().line = static_cast<int>(value);
       return true;
     }
@@ -152,13 +143,13 @@ class ReportReader final : public nlohmann::json_sax<json> {
 
   std::string* TestField() {
     RawTest& test = suite_tests_.back();
-    if (key_ == "name") return &test.name;
-    if (key_ == "file") return &test.file;
-    if (key_ == "type_param") return &test.type_param;
-    if (key_ == "value_param") return &test.value_param;
-    if (key_ == "status") return &test.status;
-    if (key_ == "result") return &test.result;
-    if (key_ == "time") return &test.time;
+    if (Key() == "name") return &test.name;
+    if (Key() == "file") return &test.file;
+    if (Key() == "type_param") return &test.type_param;
+    if (Key() == "value_param") return &test.value_param;
+    if (Key() == "status") return &test.status;
+    if (Key() == "result") return &test.result;
+    if (Key() == "time") return &test.time;
     return nullptr;
   }
 
@@ -170,7 +161,6 @@ class ReportReader final : public nlohmann::json_sax<json> {
 
   Visit visit_;
   std::vector<Role> stack_;
-  std::string key_;
   std::string suite_name_;
   std::vector<RawTest> suite_tests_;
   std::string failure_;

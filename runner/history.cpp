@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_events.h"
 #include "read_file.h"
 
 namespace xdist::run {
@@ -34,7 +35,7 @@ namespace {
 
 // Reads the history as a stream of events: every run reads it once and merges into it once,
 // and with thousands of tests a document tree cost more than the rest of the run's own work.
-class HistoryReader final : public nlohmann::json_sax<nlohmann::json> {
+class HistoryReader final : public JsonEventReader {
  public:
   explicit HistoryReader(std::map<std::string, HistoryEntry>& entries) : entries_(entries) {}
 
@@ -45,33 +46,32 @@ class HistoryReader final : public nlohmann::json_sax<nlohmann::json> {
 
   bool null() override { return Value(); }
   bool boolean(bool value) override {
-    if (depth_ == 3 && key_ == "failed") entry_.failed = value;
+    if (depth_ == 3 && Key() == "failed") entry_.failed = value;
     return Value();
   }
   bool number_integer(number_integer_t value) override {
-    if (depth_ == 1 && key_ == "version") saw_version = value == DurationHistory::kVersion;
+    if (depth_ == 1 && Key() == "version") saw_version = value == DurationHistory::kVersion;
     return Number(static_cast<double>(value));
   }
   bool number_unsigned(number_unsigned_t value) override {
-    if (depth_ == 1 && key_ == "version") saw_version = value == DurationHistory::kVersion;
+    if (depth_ == 1 && Key() == "version") saw_version = value == DurationHistory::kVersion;
     return Number(static_cast<double>(value));
   }
   bool number_float(number_float_t value, const string_t& /*text*/) override {
     return Number(value);
   }
   bool string(string_t& value) override {
-    if (depth_ == 1 && key_ == "format") saw_format = value == kFormat;
+    if (depth_ == 1 && Key() == "format") saw_format = value == kFormat;
     return Value();
   }
-  bool binary(binary_t& /*value*/) override { return Value(); }
   bool start_object(std::size_t /*elements*/) override {
     if (depth_ == 0) root_is_object = true;
-    if (depth_ == 1 && key_ == "tests") {
+    if (depth_ == 1 && Key() == "tests") {
       saw_tests = true;
       in_tests_ = true;
     }
     if (depth_ == 2 && in_tests_) {
-      entry_key_ = key_;
+      entry_key_ = Key();
       entry_ = {};
       has_seconds_ = false;
     }
@@ -92,19 +92,11 @@ class HistoryReader final : public nlohmann::json_sax<nlohmann::json> {
     --depth_;
     return true;
   }
-  bool key(string_t& value) override {
-    key_ = std::move(value);
-    return true;
-  }
-  bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
-                   const nlohmann::detail::exception& /*error*/) override {
-    return false;
-  }
 
  private:
   bool Value() { return true; }
   bool Number(double value) {
-    if (depth_ == 3 && in_tests_ && key_ == "seconds" && value >= 0) {
+    if (depth_ == 3 && in_tests_ && Key() == "seconds" && value >= 0) {
       entry_.seconds = value;
       has_seconds_ = true;
     }
@@ -114,7 +106,6 @@ class HistoryReader final : public nlohmann::json_sax<nlohmann::json> {
   std::map<std::string, HistoryEntry>& entries_;
   int depth_ = 0;
   bool in_tests_ = false;
-  std::string key_;
   std::string entry_key_;
   HistoryEntry entry_;
   bool has_seconds_ = false;
