@@ -252,11 +252,46 @@ struct SinkInfo {
   bool writes = false;  ///< Creates, changes or removes the path (kFile).
 };
 
+// True when `expression` comes from `__LINE__` or `__COUNTER__`: a number of its own per
+// place in the source.
+bool IsPerSiteNumber(const ASTContext& context, const Expr* expression) {
+  const SourceLocation location = expression->IgnoreParenImpCasts()->getBeginLoc();
+  if (!location.isMacroID()) return false;
+  const llvm::StringRef macro = Lexer::getImmediateMacroName(
+      location, context.getSourceManager(), context.getLangOpts());
+  return macro == "__LINE__" || macro == "__COUNTER__";
+}
+
+// True when `expression` contains `__LINE__`/`__COUNTER__`, or a parameter that every call
+// of its function binds to one: `uniq_file_name(__LINE__)` names a file per call site.
+bool NamesItsSourceLine(const TestModel& model, const Stmt* expression) {
+  if (expression == nullptr) return false;
+  if (const auto* number = dyn_cast<IntegerLiteral>(expression)) {
+    return IsPerSiteNumber(model.Context(), number);
+  }
+  if (const auto* reference = dyn_cast<DeclRefExpr>(expression)) {
+    const auto* parameter = dyn_cast<ParmVarDecl>(reference->getDecl());
+    const auto* function =
+        parameter ? dyn_cast<FunctionDecl>(parameter->getDeclContext()) : nullptr;
+    if (function == nullptr) return false;
+    const unsigned index = parameter->getFunctionScopeIndex();
+    const llvm::ArrayRef<Use> calls = model.CallsTo(function);
+    return !calls.empty() && llvm::all_of(calls, [&](const Use& use) {
+      const auto* call = dyn_cast<CallExpr>(use.expression);
+      return call != nullptr && index < call->getNumArgs() &&
+             IsPerSiteNumber(model.Context(), call->getArg(index));
+    });
+  }
+  return llvm::any_of(expression->children(),
+                      [&](const Stmt* child) { return NamesItsSourceLine(model, child); });
+}
+
 class TmpPathPolicy : public SinkPolicy {
  public:
-  TmpPathPolicy(const ASTContext& context, const std::vector<std::string>& extra_sinks,
+  TmpPathPolicy(const TestModel& model, const std::vector<std::string>& extra_sinks,
                 const llvm::Regex& path_parameter, const llvm::Regex& read_function)
-      : context_(context),
+      : model_(model),
+        context_(model.Context()),
         extra_sinks_(extra_sinks),
         path_parameter_(path_parameter),
         read_function_(read_function) {}
@@ -321,10 +356,13 @@ class TmpPathPolicy : public SinkPolicy {
   }
 
   bool MakesUnique(const Expr* other) const override {
-    return ContainsCall(other, [](const FunctionDecl* function) {
-      return IsNamed(function, {"getpid", "gettid", "TempDir", "TempPath", "mkdtemp", "mkstemp",
-                                "mkstemps", "mkostemp", "current_test_info", "UniqueTempDir"});
-    });
+    return ContainsCall(other,
+                        [](const FunctionDecl* function) {
+                          return IsNamed(function, {"getpid", "gettid", "TempDir", "TempPath",
+                                                    "mkdtemp", "mkstemp", "mkstemps", "mkostemp",
+                                                    "current_test_info", "UniqueTempDir"});
+                        }) ||
+           NamesItsSourceLine(model_, other);
   }
 
   bool IsCarrier(const CXXRecordDecl* record) const override {
@@ -362,6 +400,7 @@ class TmpPathPolicy : public SinkPolicy {
     return pattern != nullptr && pattern->isDefined();
   }
 
+  const TestModel& model_;
   const ASTContext& context_;
   const std::vector<std::string>& extra_sinks_;
   const llvm::Regex& path_parameter_;
@@ -722,7 +761,7 @@ void HardcodedTmpPathCheck::storeOptions(clang::tidy::ClangTidyOptions::OptionMa
 
 std::vector<PlannedFinding> HardcodedTmpPathCheck::Analyze(const TestModel& model) {
   const SourceManager& sources = model.Context().getSourceManager();
-  const TmpPathPolicy policy(model.Context(), extra_sinks_, path_parameter_pattern_,
+  const TmpPathPolicy policy(model, extra_sinks_, path_parameter_pattern_,
                              read_function_pattern_);
   const std::set<const TestCase*> naming_cwd =
       relative_paths_ ? TestsNamingWorkingDirectory(model) : std::set<const TestCase*>{};
