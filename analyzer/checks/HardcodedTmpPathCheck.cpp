@@ -317,7 +317,7 @@ class TmpPathPolicy : public SinkPolicy {
         if (IsNamed(record, {"path"})) return std::nullopt;
         return SinkInfo{"std::filesystem::" + record->getName().str(), SinkKind::kFile, false};
       }
-      return DefinedElsewhere(constructor, index, record->getQualifiedNameAsString(),
+      return DefinedElsewhere(call, constructor, index, record->getQualifiedNameAsString(),
                               record->getName());
     }
     if (const auto* method = dyn_cast<CXXMethodDecl>(callee)) {
@@ -326,7 +326,8 @@ class TmpPathPolicy : public SinkPolicy {
         return SinkInfo{"open", SinkKind::kFile, !IsNamed(method->getParent(), {"basic_ifstream"})};
       }
       if (method->getIdentifier() == nullptr) return std::nullopt;
-      return DefinedElsewhere(method, index, method->getQualifiedNameAsString(), method->getName());
+      return DefinedElsewhere(call, method, index, method->getQualifiedNameAsString(),
+                              method->getName());
     }
     if (callee->getIdentifier() == nullptr) return std::nullopt;
     const llvm::StringRef name = callee->getName();
@@ -352,7 +353,7 @@ class TmpPathPolicy : public SinkPolicy {
     if (index == 0 && llvm::is_contained(extra_sinks_, name)) {
       return SinkInfo{name.str(), SinkKind::kFile, true};
     }
-    return DefinedElsewhere(callee, index, callee->getQualifiedNameAsString(), name);
+    return DefinedElsewhere(call, callee, index, callee->getQualifiedNameAsString(), name);
   }
 
   bool MakesUnique(const Expr* other) const override {
@@ -375,8 +376,9 @@ class TmpPathPolicy : public SinkPolicy {
   // a sink when its parameter takes a string and is named like a path, unless the
   // function returns a string (then it is taken to compute with the path, like
   // NormalizePath). It writes unless its name says it reads (ReadFunctionPattern).
-  std::optional<SinkInfo> DefinedElsewhere(const FunctionDecl* function, unsigned index,
-                                           std::string shown, llvm::StringRef name) const {
+  std::optional<SinkInfo> DefinedElsewhere(const Expr* call, const FunctionDecl* function,
+                                           unsigned index, std::string shown,
+                                           llvm::StringRef name) const {
     if (context_.getSourceManager().isInSystemHeader(function->getLocation()) ||
         IsNamed(OutermostNamespace(function), {"std", "testing", "xdist"}) ||
         index >= function->getNumParams() || IsDefinedHere(function) ||
@@ -391,7 +393,31 @@ class TmpPathPolicy : public SinkPolicy {
       return parameter != nullptr && path_parameter_.match(parameter->getName());
     });
     if (!path_named) return std::nullopt;
-    return SinkInfo{std::move(shown), SinkKind::kFile, !read_function_.match(name)};
+    return SinkInfo{std::move(shown), SinkKind::kFile,
+                    !read_function_.match(name) && !OpensReadOnly(call, index)};
+  }
+
+  // Another argument asks for reading only: `File f(path, File::RDONLY)`, `Open(path, O_RDONLY)`.
+  bool OpensReadOnly(const Expr* call, unsigned index) const {
+    llvm::ArrayRef<const Expr*> arguments;
+    if (const auto* construct = dyn_cast<CXXConstructExpr>(call)) {
+      arguments = llvm::ArrayRef(construct->getArgs(), construct->getNumArgs());
+    } else if (const auto* invocation = dyn_cast<CallExpr>(call)) {
+      arguments = llvm::ArrayRef(invocation->getArgs(), invocation->getNumArgs());
+    }
+    static const llvm::Regex kReadOnly("(^|[^A-Za-z0-9_])(O_)?RDONLY($|[^A-Za-z0-9_])");
+    static const llvm::Regex kWrites("WRONLY|RDWR|CREAT|TRUNC|APPEND");
+    for (unsigned other = 0; other < arguments.size(); ++other) {
+      if (other == index) continue;
+      const CharSourceRange range = Lexer::makeFileCharRange(
+          CharSourceRange::getTokenRange(arguments[other]->getSourceRange()),
+          context_.getSourceManager(), context_.getLangOpts());
+      if (range.isInvalid()) continue;
+      const llvm::StringRef text =
+          Lexer::getSourceText(range, context_.getSourceManager(), context_.getLangOpts());
+      if (kReadOnly.match(text) && !kWrites.match(text)) return true;
+    }
+    return false;
   }
 
   static bool IsDefinedHere(const FunctionDecl* function) {
