@@ -71,6 +71,24 @@ std::set<pid_t> ProcessesIn(const std::set<std::string>& namespaces) {
   return pids;
 }
 
+std::set<pid_t> RunProcessesIn(const std::set<std::string>& namespaces, const std::string& token) {
+  std::set<pid_t> pids;
+  const std::string marker = "XDIST_FIXTURE_TOKEN=" + token;
+  for (const pid_t pid : ProcessesIn(namespaces)) {
+    const std::string environment = ReadFile("/proc/" + std::to_string(pid) + "/environ");
+    std::size_t at = 0;
+    for (std::size_t end; at < environment.size(); at = end + 1) {
+      end = environment.find('\0', at);
+      if (end == std::string::npos) end = environment.size();
+      if (environment.compare(at, end - at, marker) == 0) {
+        pids.insert(pid);
+        break;
+      }
+    }
+  }
+  return pids;
+}
+
 std::set<std::string> RecordedNamespaces(const fs::path& sync) {
   std::set<std::string> namespaces;
   for (const fs::directory_entry& entry : fs::directory_iterator(sync)) {

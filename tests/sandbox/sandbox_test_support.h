@@ -35,6 +35,11 @@ struct Scratch {
 /// ("mnt:[4026532001]").
 std::set<pid_t> ProcessesIn(const std::set<std::string>& namespaces);
 
+/// The same, only processes of one xdist-run (those with XDIST_FIXTURE_TOKEN=`token` in their
+/// environment): once a run's namespaces are gone, the kernel may hand their numbers to the
+/// namespaces of a run that a test running in parallel started.
+std::set<pid_t> RunProcessesIn(const std::set<std::string>& namespaces, const std::string& token);
+
 /// The namespaces the Hold.UntilReleased fixture recorded in the sync directory.
 std::set<std::string> RecordedNamespaces(const std::filesystem::path& sync);
 

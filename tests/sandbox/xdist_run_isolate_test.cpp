@@ -25,7 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing_support::OnMachineWithoutUserNamespaces;
-using testing_support::ProcessesIn;
+using testing_support::RunProcessesIn;
 using testing_support::ReadFile;
 using testing_support::RecordedNamespaces;
 using testing_support::Scratch;
@@ -220,7 +220,7 @@ TEST(XdistRunIsolate, LeavesNoMountNamespaceOrProcessBehind) {
   EXPECT_EQ(result.status, 0) << result.output;
   const std::set<std::string> namespaces = RecordedNamespaces(scratch.sync);
   EXPECT_GE(namespaces.size(), 2u);
-  EXPECT_TRUE(ProcessesIn(namespaces).empty());
+  EXPECT_TRUE(RunProcessesIn(namespaces, scratch.token).empty());
   EXPECT_EQ(ReadFile("/proc/self/mountinfo"), mounts_before);
   EXPECT_TRUE(fs::is_empty(scratch.run)) << "the run directory was not removed";
 }
@@ -235,7 +235,7 @@ TEST(XdistRunIsolate, CrashedTestLeavesNoMountNamespaceOrPrivateDirectoryBehind)
       scratch, {"-n", "2", "--isolate", "all", "-k", "Hold.*:Crash.*", XDIST_FIXTURE_PROBE});
   EXPECT_EQ(result.status, 1) << result.output;
   EXPECT_TRUE(Contains(result.output, "Crash.Aborts")) << result.output;
-  EXPECT_TRUE(ProcessesIn(RecordedNamespaces(scratch.sync)).empty());
+  EXPECT_TRUE(RunProcessesIn(RecordedNamespaces(scratch.sync), scratch.token).empty());
   EXPECT_EQ(ReadFile("/proc/self/mountinfo"), mounts_before);
   for (const fs::directory_entry& run : fs::directory_iterator(scratch.run)) {
     for (const fs::directory_entry& entry : fs::directory_iterator(run.path())) {
@@ -257,7 +257,7 @@ TEST(XdistRunIsolate, InterruptedRunLeavesNoMountNamespaceOrProcessBehind) {
   ::kill(runner, SIGINT);
   const RunResult result = FinishWithin(scratch, runner);
   EXPECT_EQ(result.status, 130) << "(-1: still running 20 s after SIGINT)\n" << result.output;
-  EXPECT_TRUE(ProcessesIn(namespaces).empty());
+  EXPECT_TRUE(RunProcessesIn(namespaces, scratch.token).empty());
   EXPECT_EQ(ReadFile("/proc/self/mountinfo"), mounts_before);
   std::ofstream(scratch.sync / "release") << "\n";
 }
@@ -275,7 +275,7 @@ TEST(XdistRunIsolate, KilledRunnerLeavesNoMountNamespaceOrProcessBehind) {
   Finish(scratch, runner);
   std::set<pid_t> left;
   WaitUntil([&] {
-    left = ProcessesIn(namespaces);
+    left = RunProcessesIn(namespaces, scratch.token);
     return left.empty();
   });
   EXPECT_TRUE(left.empty()) << left.size() << " process(es) still in the namespaces";
