@@ -80,7 +80,11 @@ std::string WriteCTestProperties(const std::vector<TestCase>& tests,
       std::string list;
       for (const std::string& key : keys) {
         if (!list.empty()) list += ';';
-        list += key;
+        // CTest reads the property as a list: a `;` of the key itself is escaped.
+        for (const char c : key) {
+          if (c == ';') list += '\\';
+          list += c;
+        }
       }
       properties += " RESOURCE_LOCK " + CMakeBracket(list);
     }

@@ -72,5 +72,13 @@ TEST(WriteCTestProperties, NamesCarryTheDiscoveryPrefixAndSuffix) {
       << text;
 }
 
+TEST(WriteCTestProperties, SemicolonsInKeysAreEscapedForCMakeLists) {
+  std::vector<TestCase> tests;
+  tests.push_back(Make("Db", "Locks"));
+  tests.back().locks = {{"db;primary", false}, {"port:8080", false}};
+  const std::string text = WriteCTestProperties(tests, {"b"});
+  EXPECT_NE(text.find("RESOURCE_LOCK [=[db\\;primary;port:8080]=])"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace xdist::run
