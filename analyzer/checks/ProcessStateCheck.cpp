@@ -1,6 +1,7 @@
 #include "checks/ProcessStateCheck.h"
 
 #include <cctype>
+#include <functional>
 
 #include "clang/AST/ExprCXX.h"
 #include "clang/Lex/Lexer.h"
@@ -194,6 +195,30 @@ std::optional<FixItHint> ScopedGuardRewrite(const TestModel& model, const StateC
   return FixItHint::CreateReplacement(range, replacement);
 }
 
+// A class of the user's that changes state in a member function (its constructor) and
+// changes the same state in its destructor is a scoped guard, like xdist::ScopedEnv. The
+// destructor runs implicitly, so it is looked at here rather than among the test's calls.
+bool RestoredByDestructor(const ASTContext& context, const StateChange& change,
+                          const std::vector<std::string>& extra) {
+  const auto* method = dyn_cast<CXXMethodDecl>(change.function);
+  if (method == nullptr || isa<CXXDestructorDecl>(method)) return false;
+  const CXXDestructorDecl* destructor = method->getParent()->getDestructor();
+  const FunctionDecl* definition = nullptr;
+  if (destructor == nullptr || !destructor->hasBody(definition)) return false;
+  const std::function<bool(const Stmt*)> changes_same_state = [&](const Stmt* statement) {
+    if (statement == nullptr) return false;
+    if (const auto* call = dyn_cast<CallExpr>(statement)) {
+      const FunctionDecl* callee = call->getDirectCallee();
+      if (callee != nullptr) {
+        const std::optional<StateChange> other = Classify(context, call, callee, extra);
+        if (other && other->key == change.key) return true;
+      }
+    }
+    return llvm::any_of(statement->children(), changes_same_state);
+  };
+  return changes_same_state(definition->getBody());
+}
+
 // Changes come in pairs when state is restored: two calls changing the same state in
 // one function (set, then set back), or one in a test and one in a tear-down that runs
 // for the same test. Neither call of a pair is reported. tzset() restores nothing; it
@@ -255,7 +280,10 @@ std::vector<PlannedFinding> ProcessStateCheck::Analyze(const TestModel& model) {
 
   std::vector<PlannedFinding> findings;
   for (const StateChange& change : changes) {
-    if (IsRestored(model, change, changes)) continue;
+    if (IsRestored(model, change, changes) ||
+        (change.restorable && RestoredByDestructor(model.Context(), change, functions_))) {
+      continue;
+    }
     const std::optional<FixItHint> rewrite = ScopedGuardRewrite(model, change);
     for (const TestCase* test : model.OwnersOf(change.function)) {
       PlannedFinding finding;
