@@ -26,6 +26,26 @@ std::optional<unsigned> ArgumentIndex(const Expr* const* arguments, unsigned cou
   return std::nullopt;
 }
 
+// The field that `value`, an element of the aggregate initialiser `list`, initialises.
+const FieldDecl* InitialisedField(const InitListExpr* list, const Expr* value) {
+  const RecordDecl* record = list->getType()->getAsRecordDecl();
+  if (record == nullptr || record->isUnion()) return nullptr;
+  const auto elements = list->inits();
+  const auto at = llvm::find(elements, value);
+  if (at == elements.end()) return nullptr;
+  auto index = static_cast<unsigned>(at - elements.begin());
+  // In C++17 aggregates, the bases come first.
+  if (const auto* cxx = dyn_cast<CXXRecordDecl>(record); cxx != nullptr && cxx->hasDefinition()) {
+    if (index < cxx->getNumBases()) return nullptr;
+    index -= cxx->getNumBases();
+  }
+  for (const FieldDecl* field : record->fields()) {
+    if (field->isUnnamedBitField()) continue;
+    if (index-- == 0) return field;
+  }
+  return nullptr;
+}
+
 class Tracer {
  public:
   Tracer(const TestModel& model, const SinkPolicy& policy) : model_(model), policy_(policy) {}
@@ -128,6 +148,33 @@ class Tracer {
           AddOffset(binary, current);
           current = binary;
           continue;
+        }
+        result.data_use = true;
+        return;
+      }
+      if (const auto* designated = dyn_cast<DesignatedInitExpr>(parent)) {
+        // `Options{.port = 8080}` in the syntactic form of an initialiser list.
+        const DesignatedInitExpr::Designator* last =
+            designated->size() > 0 ? designated->getDesignator(designated->size() - 1) : nullptr;
+        const FieldDecl* field = last != nullptr && last->isFieldDesignator()
+                                     ? last->getFieldDecl()
+                                     : nullptr;
+        if (field != nullptr) {
+          if (auto sink = policy_.MemberSink(field)) {
+            AddHit(*sink, designated, path, concatenated);
+            return;
+          }
+        }
+        result.data_use = true;
+        return;
+      }
+      if (const auto* list = dyn_cast<InitListExpr>(parent)) {
+        // `Options{"127.0.0.1", 8080}`: the value initialises the field at its position.
+        if (const FieldDecl* field = InitialisedField(list, current)) {
+          if (auto sink = policy_.MemberSink(field)) {
+            AddHit(*sink, list, path, concatenated);
+            return;
+          }
         }
         result.data_use = true;
         return;

@@ -218,9 +218,16 @@ class PortPolicy : public SinkPolicy {
   }
 
   std::optional<std::string> MemberSink(const ValueDecl* member) const override {
-    if (!address_strings_ && member->getIdentifier() != nullptr &&
-        (member->getName() == "sin_port" || member->getName() == "sin6_port")) {
+    if (address_strings_ || member->getIdentifier() == nullptr) return std::nullopt;
+    if (member->getName() == "sin_port" || member->getName() == "sin6_port") {
       return member->getNameAsString();
+    }
+    // A field named like a port (ServerOptions::port, Config::listen_port) of a class of
+    // the project's: it is there to be listened on or connected to.
+    const auto* field = dyn_cast<FieldDecl>(member);
+    if (field != nullptr && !InNamespace(field->getParent(), "std") &&
+        parameter_pattern_.match(field->getName())) {
+      return field->getParent()->getNameAsString() + "::" + field->getNameAsString();
     }
     return std::nullopt;
   }
