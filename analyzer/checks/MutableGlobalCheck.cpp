@@ -194,6 +194,16 @@ bool IsTracked(const SourceManager& sources, const VarDecl* variable) {
       type->isRValueReferenceType()) {
     return false;
   }
+  // Locking a global mutex is synchronisation, not state a test leaves behind.
+  if (const CXXRecordDecl* record = type.getNonReferenceType()->getAsCXXRecordDecl();
+      record != nullptr && record->getIdentifier() != nullptr && InNamespace(record, "std") &&
+      llvm::is_contained(std::initializer_list<llvm::StringRef>{
+                             "mutex", "recursive_mutex", "timed_mutex", "recursive_timed_mutex",
+                             "shared_mutex", "shared_timed_mutex", "condition_variable",
+                             "condition_variable_any", "once_flag"},
+                         record->getName())) {
+    return false;
+  }
   // `std::ostream& out = std::cout;`: writing to a standard stream is output, not state.
   if (type->isReferenceType()) {
     const CXXRecordDecl* referent = type.getNonReferenceType()->getAsCXXRecordDecl();
@@ -234,8 +244,16 @@ bool IsPlainAssignment(const Expr* write) {
   if (const auto* op = dyn_cast<CXXOperatorCallExpr>(write)) return op->getOperator() == OO_Equal;
   if (const auto* call = dyn_cast<CXXMemberCallExpr>(write)) {
     const CXXMethodDecl* method = call->getMethodDecl();
-    return method != nullptr && method->getIdentifier() != nullptr &&
-           (method->getName() == "store" || method->getName() == "assign");
+    if (method == nullptr || method->getIdentifier() == nullptr) return false;
+    if (method->getName() == "store" || method->getName() == "assign") return true;
+    // Emptying the variable itself (not an element of it) puts back the empty state a
+    // registry or a log starts in: g_log.push_back(x); ...; g_log.clear();
+    const Expr* object = call->getImplicitObjectArgument();
+    return (method->getName() == "clear" || method->getName() == "reset") &&
+           llvm::all_of(call->arguments(),
+                        [](const Expr* argument) { return isa<CXXDefaultArgExpr>(argument); }) &&
+           object != nullptr &&
+           isa<DeclRefExpr>(object->IgnoreParenImpCasts());
   }
   return false;
 }
