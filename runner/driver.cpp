@@ -224,10 +224,14 @@ RunStatus RunTests(const RunOptions& options, const RunContext& context) {
     const std::filesystem::path parent = std::filesystem::path(options.junitxml).parent_path();
     std::error_code ignored;
     if (!parent.empty()) std::filesystem::create_directories(parent, ignored);
+    // Opened for appending, and removed again if it was not there: an early error must not
+    // leave an empty report behind.
+    const bool existed = std::filesystem::exists(options.junitxml, ignored);
     if (!std::ofstream(options.junitxml, std::ios::binary | std::ios::app)) {
       return fail("cannot write the JUnit report " + options.junitxml + ": " +
                   std::strerror(errno));
     }
+    if (!existed) std::filesystem::remove(options.junitxml, ignored);
   }
 
   const std::string run_uid = MakeRunUid();

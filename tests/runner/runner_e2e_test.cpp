@@ -315,6 +315,10 @@ TEST_F(RunnerE2E, JUnitReportDirectoryIsCreatedAndAnUnwritableOneStopsTheRunFirs
   EXPECT_TRUE(Contains(unwritable.output, "cannot write the JUnit report /dev/null/junit.xml"))
       << unwritable.output;
   EXPECT_FALSE(Contains(unwritable.output, "passed")) << unwritable.output;
+  // A run that stops before its tests (no such binary) leaves no empty report behind.
+  const std::string early = dir_ + "/reports/early.xml";
+  EXPECT_EQ(Run({"--junitxml", early, dir_ + "/no-such-binary"}).exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(early));
 }
 
 TEST_F(RunnerE2E, ABinaryNamedTwiceRunsOnce) {
