@@ -4,9 +4,10 @@
 
 namespace xdist::run {
 
-/// Work done in a freshly forked test process between fork and exec, e.g. entering
-/// a worker's namespaces. It runs in the child of a possibly multi-threaded parent,
-/// so it must be async-signal-safe: no allocation, no locks, no stdio.
+/// Work done in a new test process between its creation and exec, e.g. entering a
+/// worker's namespaces. The process shares the runner's memory until exec (vfork
+/// semantics), so it must be async-signal-safe and write nothing but its own stack: no
+/// allocation, no locks, no stdio.
 class ChildSetup {
  public:
   virtual ~ChildSetup() = default;

@@ -17,7 +17,7 @@ namespace xdist::run {
 struct ProcessSpec {
   std::vector<std::string> argv;  ///< argv[0] is the executable's path
   std::vector<std::string> env;   ///< the complete environment, "NAME=value"
-  /// Called in the child between fork and exec (e.g. to enter a worker's namespaces);
+  /// Called in the child between its creation and exec (e.g. to enter a worker's namespaces);
   /// nullptr for none. Must outlive the process.
   const ChildSetup* child_setup = nullptr;
 };

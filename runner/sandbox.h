@@ -111,10 +111,10 @@ class WorkerSandbox {
   /// Closes the namespaces and removes the private directory unless `keep` was set.
   ~WorkerSandbox();
 
-  /// What a test process of this slot runs between fork and exec. With
+  /// What a test process of this slot runs between its creation and exec. With
   /// `needs_network` (XDIST_NEEDS_NETWORK), the process stays in the host's network
   /// namespace but still gets the private /tmp and working directory. The setup
-  /// also makes the test process die with the thread that forked it
+  /// also makes the test process die with the thread that created it
   /// (PR_SET_PDEATHSIG), so a killed runner leaves no process in the namespaces.
   const ChildSetup& Setup(bool needs_network) const;
 

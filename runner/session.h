@@ -31,7 +31,7 @@ struct SessionConfig {
   std::string report_dir;                ///< where the batches' JSON reports are written
   /// The complete environment of each worker slot's processes ("NAME=value").
   std::vector<std::vector<std::string>> slot_env;
-  /// Per slot: run in the child between fork and exec (nullptr: nothing).
+  /// Per slot: run in the child between its creation and exec (nullptr: nothing).
   std::vector<const ChildSetup*> slot_setup;
   /// Per slot, for batches of tests marked needs_network (nullptr: nothing).
   std::vector<const ChildSetup*> slot_network_setup;
