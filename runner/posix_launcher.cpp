@@ -141,7 +141,7 @@ ProcessId PosixLauncher::Start(const ProcessSpec& spec) {
   };
   if (spec.argv.empty()) return fail("empty command line");
 
-  // Everything the child needs is prepared before fork: between fork and exec only
+  // Everything the child needs is prepared before clone: between clone and exec only
   // async-signal-safe calls are allowed.
   std::vector<char*> argv;
   argv.reserve(spec.argv.size() + 1);

@@ -19,7 +19,7 @@
 namespace xdist::run {
 namespace {
 
-// Every function here may run between fork() and exec(): system calls only.
+// Every function here may run between fork() or clone() and exec(): system calls only.
 
 int WriteAll(int fd, const void* data, size_t size) {
   const char* bytes = static_cast<const char*>(data);

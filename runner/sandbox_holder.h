@@ -1,8 +1,9 @@
 // The child-process side of worker isolation: the holder that creates a worker's
 // namespaces and mounts, the probe that tests what the kernel allows, and entering
-// the namespaces in a test process. Everything here runs between fork() and exec()
-// or _exit() in a child of a possibly multi-threaded runner, so it only makes
-// system calls: no allocation, no locks, no stdio.
+// the namespaces in a test process. Everything here runs between fork() (the holder) or
+// clone() (a test process, sharing the runner's memory) and exec() or _exit() in a child
+// of a possibly multi-threaded runner, so it only makes system calls: no allocation, no
+// locks, no stdio.
 #ifndef XDIST_RUNNER_SANDBOX_HOLDER_H
 #define XDIST_RUNNER_SANDBOX_HOLDER_H
 
