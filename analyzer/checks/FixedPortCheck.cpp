@@ -190,7 +190,6 @@ class PortPolicy : public SinkPolicy {
                                  : (isa<CXXConstructorDecl>(callee)
                                         ? cast<CXXConstructorDecl>(callee)->getParent()->getNameAsString()
                                         : std::string("a call"));
-    if (OnlyQueried(call)) return std::nullopt;
     if (address_strings_) {
       // An address string passed to code that is not known to be pure string handling.
       if (model_.IsUserFunction(callee) && callee->getDefinition() != nullptr) return std::nullopt;
@@ -211,37 +210,6 @@ class PortPolicy : public SinkPolicy {
       }
     }
     return std::nullopt;
-  }
-
-  // A local object built with the address or port that the test only asks things of
-  // (`WebSocketClient ws("ws://localhost:8080/p"); EXPECT_TRUE(ws.is_valid());`): const
-  // member functions or ones named like queries. It never connects or listens.
-  bool OnlyQueried(const Expr* call) const {
-    if (!isa<CXXConstructExpr>(call)) return false;
-    // The variable's initialiser may wrap the construction (the temporaries it made).
-    const Expr* init = call;
-    while (model_.InitialisedBy(init) == nullptr &&
-           isa_and_nonnull<ExprWithCleanups, CXXBindTemporaryExpr, MaterializeTemporaryExpr,
-                           ImplicitCastExpr>(model_.ParentOf(init))) {
-      init = cast<Expr>(model_.ParentOf(init));
-    }
-    const auto* variable = dyn_cast_or_null<VarDecl>(model_.InitialisedBy(init));
-    if (variable == nullptr || !variable->isLocalVarDecl()) return false;
-    // is_valid, isValid, GetHost, get_port, host(), port() — but not an HTTP client's Get().
-    static const llvm::Regex kQuery(
-        "^(([iI]s|[hH]as|[gG]et)(_|[A-Z])|(valid|host|port|path|url|scheme|error)$)");
-    const llvm::ArrayRef<Use> uses = model_.UsesOf(variable);
-    return !uses.empty() && llvm::all_of(uses, [&](const Use& use) {
-      const Stmt* parent = model_.ParentOf(use.expression);
-      while (isa_and_nonnull<ImplicitCastExpr, ParenExpr>(parent)) parent = model_.ParentOf(parent);
-      const auto* member = dyn_cast_or_null<MemberExpr>(parent);
-      const auto* method = member ? dyn_cast<CXXMethodDecl>(member->getMemberDecl()) : nullptr;
-      if (method == nullptr || !isa_and_nonnull<CXXMemberCallExpr>(model_.ParentOf(member))) {
-        return false;
-      }
-      return method->isConst() ||
-             (method->getIdentifier() != nullptr && kQuery.match(method->getName()));
-    });
   }
 
   bool StopsAt(const Expr* call, const FunctionDecl* /*callee*/,
