@@ -374,7 +374,7 @@ std::vector<PlannedFinding> FixedPortCheck::Analyze(const TestModel& model) {
     }
     FlowResult flow =
         TraceValue(model, port >= kLowestOffsetBase ? bases : numbers, literal, use.function);
-    if (!flow.hits.empty()) sites.push_back({literal, use.function, port, false, std::move(flow)});
+    if (!flow.hits.empty()) sites.push_back({literal, use.function, port, false, std::move(flow), ""});
   }
   for (const Use& use : model.StringLiterals()) {
     const auto* literal = cast<StringLiteral>(use.expression);
