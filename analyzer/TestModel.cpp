@@ -5,6 +5,7 @@
 
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -437,6 +438,15 @@ bool TestModel::IsHandled(const TestCase& test, llvm::StringRef resource_key) co
   }
   return llvm::any_of(suite_markers_,
                       [&](const Marker& marker) { return marker.suite == test.suite; });
+}
+
+std::string SourceText(const clang::ASTContext& context, const clang::Expr* expression) {
+  const clang::SourceManager& sources = context.getSourceManager();
+  const clang::CharSourceRange range = clang::Lexer::makeFileCharRange(
+      clang::CharSourceRange::getTokenRange(expression->getSourceRange()), sources,
+      context.getLangOpts());
+  if (range.isInvalid()) return "";
+  return clang::Lexer::getSourceText(range, sources, context.getLangOpts()).str();
 }
 
 }  // namespace xdist::analyzer

@@ -139,6 +139,10 @@ const clang::Expr* IgnoreWrappers(const clang::Expr* expression);
 /// Whether `declaration` lies inside a namespace called `name`, at any depth.
 bool InNamespace(const clang::Decl* declaration, llvm::StringRef name);
 
+/// The expression as spelled in its source file (also as a macro argument), or "" when it
+/// has no file text of its own.
+std::string SourceText(const clang::ASTContext& context, const clang::Expr* expression);
+
 }  // namespace xdist::analyzer
 
 #endif  // XDIST_ANALYZER_TESTMODEL_H

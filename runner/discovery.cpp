@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -135,7 +136,8 @@ class ListingCache {
         !header["markers"].is_string()) {
       return std::nullopt;
     }
-    return CachedListing{text->substr(end_of_header + 1), header["markers"].get<std::string>()};
+    text->erase(0, end_of_header + 1);
+    return CachedListing{std::move(*text), header["markers"].get<std::string>()};
   }
 
   // Best effort: a listing that cannot be stored is listed again next time.

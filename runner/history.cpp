@@ -44,10 +44,10 @@ class HistoryReader final : public JsonEventReader {
   bool saw_tests = false;
   bool root_is_object = false;
 
-  bool null() override { return Value(); }
+  bool null() override { return true; }
   bool boolean(bool value) override {
     if (depth_ == 3 && Key() == "failed") entry_.failed = value;
-    return Value();
+    return true;
   }
   bool number_integer(number_integer_t value) override {
     if (depth_ == 1 && Key() == "version") saw_version = value == DurationHistory::kVersion;
@@ -62,7 +62,7 @@ class HistoryReader final : public JsonEventReader {
   }
   bool string(string_t& value) override {
     if (depth_ == 1 && Key() == "format") saw_format = value == kFormat;
-    return Value();
+    return true;
   }
   bool start_object(std::size_t /*elements*/) override {
     if (depth_ == 0) root_is_object = true;
@@ -94,7 +94,6 @@ class HistoryReader final : public JsonEventReader {
   }
 
  private:
-  bool Value() { return true; }
   bool Number(double value) {
     if (depth_ == 3 && in_tests_ && Key() == "seconds" && value >= 0) {
       entry_.seconds = value;

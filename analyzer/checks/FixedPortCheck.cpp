@@ -19,12 +19,15 @@ namespace {
 constexpr llvm::StringLiteral kDefaultParameterPattern =
     "(^|_)[pP]ort($|_|[A-Z0-9])|[a-z0-9]Port($|[A-Z0-9_])";
 
+// An optional scheme and a host of this machine, up to the colon before the port.
+constexpr llvm::StringLiteral kLocalHostPrefix =
+    "^([a-zA-Z][a-zA-Z0-9+.-]*://)?(localhost|127\\.[0-9]+\\.[0-9]+\\.[0-9]+|0\\.0\\.0\\.0|"
+    "\\[::1?\\]|\\[::\\]):";
+
 // An address of this machine with an explicit port: "localhost:8080",
 // "127.0.0.1:8080", "0.0.0.0:1234", "[::1]:9000", "http://localhost:8080/path".
 std::optional<unsigned> AddressPort(llvm::StringRef text) {
-  static const llvm::Regex kAddress(
-      "^([a-zA-Z][a-zA-Z0-9+.-]*://)?(localhost|127\\.[0-9]+\\.[0-9]+\\.[0-9]+|0\\.0\\.0\\.0|"
-      "\\[::1?\\]|\\[::\\]):([0-9]+)(/.*)?$");
+  static const llvm::Regex kAddress((kLocalHostPrefix + "([0-9]+)(/.*)?$").str());
   llvm::SmallVector<llvm::StringRef, 5> groups;
   if (!kAddress.match(text, &groups)) return std::nullopt;
   unsigned port = 0;
@@ -35,9 +38,7 @@ std::optional<unsigned> AddressPort(llvm::StringRef text) {
 // An address of this machine that ends where its port goes: "localhost:",
 // "http://127.0.0.1:". The port is appended to it.
 bool IsAddressPrefix(llvm::StringRef text) {
-  static const llvm::Regex kPrefix(
-      "^([a-zA-Z][a-zA-Z0-9+.-]*://)?(localhost|127\\.[0-9]+\\.[0-9]+\\.[0-9]+|0\\.0\\.0\\.0|"
-      "\\[::1?\\]|\\[::\\]):$");
+  static const llvm::Regex kPrefix((kLocalHostPrefix + "$").str());
   return kPrefix.match(text);
 }
 
@@ -78,15 +79,9 @@ std::optional<std::pair<unsigned, std::string>> AppendedPort(const TestModel& mo
       port.getZExtValue() > 65535) {
     return std::nullopt;
   }
-  const ASTContext& context = model.Context();
-  const CharSourceRange range = Lexer::makeFileCharRange(
-      CharSourceRange::getTokenRange(call->getSourceRange()), context.getSourceManager(),
-      context.getLangOpts());
-  const std::string spelling =
-      range.isValid()
-          ? Lexer::getSourceText(range, context.getSourceManager(), context.getLangOpts()).str()
-          : std::to_string(port.getZExtValue());
-  return std::make_pair(static_cast<unsigned>(port.getZExtValue()), spelling);
+  std::string spelling = SourceText(model.Context(), call);
+  if (spelling.empty()) spelling = std::to_string(port.getZExtValue());
+  return std::make_pair(static_cast<unsigned>(port.getZExtValue()), std::move(spelling));
 }
 
 // True when `call`'s result is an operand of a GoogleTest assertion.
@@ -271,14 +266,8 @@ class PortPolicy : public SinkPolicy {
   }
 
   bool MentionsUnixFamily(const Expr* expression) const {
-    const ASTContext& context = model_.Context();
-    const CharSourceRange range = Lexer::makeFileCharRange(
-        CharSourceRange::getTokenRange(expression->getSourceRange()), context.getSourceManager(),
-        context.getLangOpts());
-    if (range.isInvalid()) return false;
-    const llvm::StringRef text =
-        Lexer::getSourceText(range, context.getSourceManager(), context.getLangOpts());
-    return text.contains("AF_UNIX") || text.contains("AF_LOCAL");
+    const std::string text = SourceText(model_.Context(), expression);
+    return text.find("AF_UNIX") != std::string::npos || text.find("AF_LOCAL") != std::string::npos;
   }
 
   const TestModel& model_;

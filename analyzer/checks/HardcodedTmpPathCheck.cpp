@@ -409,12 +409,7 @@ class TmpPathPolicy : public SinkPolicy {
     static const llvm::Regex kWrites("WRONLY|RDWR|CREAT|TRUNC|APPEND");
     for (unsigned other = 0; other < arguments.size(); ++other) {
       if (other == index) continue;
-      const CharSourceRange range = Lexer::makeFileCharRange(
-          CharSourceRange::getTokenRange(arguments[other]->getSourceRange()),
-          context_.getSourceManager(), context_.getLangOpts());
-      if (range.isInvalid()) continue;
-      const llvm::StringRef text =
-          Lexer::getSourceText(range, context_.getSourceManager(), context_.getLangOpts());
+      const std::string text = SourceText(context_, arguments[other]);
       if (kReadOnly.match(text) && !kWrites.match(text)) return true;
     }
     return false;

@@ -22,14 +22,6 @@ struct StateChange {
   bool restorable = true;   ///< A later call of the same kind can restore it.
 };
 
-std::string Spelling(const ASTContext& context, const Expr* expression) {
-  const CharSourceRange range = Lexer::makeFileCharRange(
-      CharSourceRange::getTokenRange(expression->getSourceRange()), context.getSourceManager(),
-      context.getLangOpts());
-  if (range.isInvalid()) return "";
-  return Lexer::getSourceText(range, context.getSourceManager(), context.getLangOpts()).str();
-}
-
 const StringLiteral* Literal(const Expr* expression) {
   return dyn_cast<StringLiteral>(IgnoreWrappers(expression)->IgnoreParenImpCasts());
 }
@@ -92,7 +84,7 @@ std::optional<StateChange> Classify(const ASTContext& context, const CallExpr* c
     change.description = "the C locale";
   } else if ((name == "signal" || name == "sigaction") && arguments >= 2) {
     if (name == "sigaction" && IsNull(context, call->getArg(1))) return std::nullopt;
-    const std::string signal = Spelling(context, call->getArg(0));
+    const std::string signal = SourceText(context, call->getArg(0));
     change.key = "signal:" + (signal.empty() ? std::string("*") : signal);
     change.description = "the disposition of " + (signal.empty() ? std::string("a signal") : signal);
   } else if (name == "set_terminate" && InNamespace(callee, "std")) {
@@ -180,15 +172,15 @@ std::optional<FixItHint> ScopedGuardRewrite(const TestModel& model, const StateC
       return std::nullopt;
     }
     replacement = "xdist::ScopedEnv " + GuardName(change.key) + "(" +
-                  Spelling(context, call->getArg(0)) + ", " + Spelling(context, call->getArg(1)) +
+                  SourceText(context, call->getArg(0)) + ", " + SourceText(context, call->getArg(1)) +
                   ")";
   } else if (change.callee == "unsetenv" && call->getNumArgs() == 1) {
     replacement = "xdist::ScopedEnv " + GuardName(change.key) + "(" +
-                  Spelling(context, call->getArg(0)) + ", std::nullopt)";
+                  SourceText(context, call->getArg(0)) + ", std::nullopt)";
   } else if ((change.callee == "chdir" || change.callee == "std::filesystem::current_path") &&
              call->getNumArgs() == 1) {
     replacement = "xdist::ScopedCwd " + GuardName(change.key) + "(" +
-                  Spelling(context, call->getArg(0)) + ")";
+                  SourceText(context, call->getArg(0)) + ")";
   } else {
     return std::nullopt;
   }
